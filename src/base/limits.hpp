@@ -14,7 +14,7 @@ struct Limits {
     std::size_t max_header_section_bytes = 16384;
     std::size_t max_line_bytes = 8192;       // one header field, folded lines included
     std::size_t max_headers = 128;           // header fields (lines), all names together
-    std::size_t max_vias = 32;               // Via values after splitting on commas
+    std::size_t max_vias = 70;               // Via values (one per hop; Max-Forwards starts at 70)
     std::size_t max_contacts = 32;
     std::size_t max_routes = 32;             // Route, Record-Route and Path values each
     std::size_t max_body_bytes = 49152;

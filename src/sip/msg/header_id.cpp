@@ -1,0 +1,134 @@
+#include "sip/msg/header_id.hpp"
+
+#include <array>
+
+#include "sip/msg/charset.hpp"
+
+namespace warden::sip::msg {
+
+namespace {
+
+struct Entry {
+  std::string_view name;
+  HeaderId id;
+};
+
+// Long names, grouped by length so a lookup compares against a handful of candidates.
+constexpr std::array kNames = {
+    Entry{"Accept", HeaderId::Accept},
+    Entry{"Accept-Contact", HeaderId::AcceptContact},
+    Entry{"Allow", HeaderId::Allow},
+    Entry{"Allow-Events", HeaderId::AllowEvents},
+    Entry{"Authorization", HeaderId::Authorization},
+    Entry{"Call-ID", HeaderId::CallId},
+    Entry{"Contact", HeaderId::Contact},
+    Entry{"Content-Disposition", HeaderId::ContentDisposition},
+    Entry{"Content-Encoding", HeaderId::ContentEncoding},
+    Entry{"Content-Length", HeaderId::ContentLength},
+    Entry{"Content-Type", HeaderId::ContentType},
+    Entry{"CSeq", HeaderId::CSeq},
+    Entry{"Date", HeaderId::Date},
+    Entry{"Event", HeaderId::Event},
+    Entry{"Expires", HeaderId::Expires},
+    Entry{"From", HeaderId::From},
+    Entry{"Identity", HeaderId::Identity},
+    Entry{"Max-Forwards", HeaderId::MaxForwards},
+    Entry{"Min-Expires", HeaderId::MinExpires},
+    Entry{"Path", HeaderId::Path},
+    Entry{"P-Asserted-Identity", HeaderId::PAssertedIdentity},
+    Entry{"P-Preferred-Identity", HeaderId::PPreferredIdentity},
+    Entry{"Privacy", HeaderId::Privacy},
+    Entry{"Proxy-Authenticate", HeaderId::ProxyAuthenticate},
+    Entry{"Proxy-Authorization", HeaderId::ProxyAuthorization},
+    Entry{"Proxy-Require", HeaderId::ProxyRequire},
+    Entry{"Record-Route", HeaderId::RecordRoute},
+    Entry{"Refer-To", HeaderId::ReferTo},
+    Entry{"Referred-By", HeaderId::ReferredBy},
+    Entry{"Reject-Contact", HeaderId::RejectContact},
+    Entry{"Require", HeaderId::Require},
+    Entry{"Retry-After", HeaderId::RetryAfter},
+    Entry{"Route", HeaderId::Route},
+    Entry{"Server", HeaderId::Server},
+    Entry{"Session-Expires", HeaderId::SessionExpires},
+    Entry{"Subject", HeaderId::Subject},
+    Entry{"Supported", HeaderId::Supported},
+    Entry{"To", HeaderId::To},
+    Entry{"Unsupported", HeaderId::Unsupported},
+    Entry{"User-Agent", HeaderId::UserAgent},
+    Entry{"Via", HeaderId::Via},
+    Entry{"Warning", HeaderId::Warning},
+    Entry{"WWW-Authenticate", HeaderId::WwwAuthenticate},
+};
+
+constexpr HeaderId compact(char c) noexcept {
+  switch (cs::lower(c)) {
+    case 'a': return HeaderId::AcceptContact;
+    case 'b': return HeaderId::ReferredBy;
+    case 'c': return HeaderId::ContentType;
+    case 'e': return HeaderId::ContentEncoding;
+    case 'f': return HeaderId::From;
+    case 'i': return HeaderId::CallId;
+    case 'j': return HeaderId::RejectContact;
+    case 'k': return HeaderId::Supported;
+    case 'l': return HeaderId::ContentLength;
+    case 'm': return HeaderId::Contact;
+    case 'o': return HeaderId::Event;
+    case 'r': return HeaderId::ReferTo;
+    case 's': return HeaderId::Subject;
+    case 't': return HeaderId::To;
+    case 'u': return HeaderId::AllowEvents;
+    case 'v': return HeaderId::Via;
+    case 'x': return HeaderId::SessionExpires;
+    case 'y': return HeaderId::Identity;
+    default: return HeaderId::Other;
+  }
+}
+
+// Index by (length, lowercased first letter) into kNames: built once at compile time.
+struct Index {
+  static constexpr std::size_t kMaxLen = 24;
+  // For each length, a 26-bit mask of first letters would not locate the entry; instead keep
+  // up to 4 candidate slots per (length, letter) pair.
+  std::array<std::array<std::array<std::uint8_t, 4>, 26>, kMaxLen> slots{};
+};
+
+constexpr Index make_index() {
+  Index ix{};
+  for (auto& by_len : ix.slots)
+    for (auto& by_letter : by_len) by_letter.fill(0xff);
+  for (std::size_t i = 0; i < kNames.size(); ++i) {
+    const auto& n = kNames[i].name;
+    auto& slot = ix.slots[n.size()][cs::lower(n[0]) - 'a'];
+    for (auto& s : slot) {
+      if (s == 0xff) {
+        s = static_cast<std::uint8_t>(i);
+        break;
+      }
+    }
+  }
+  return ix;
+}
+
+constexpr Index kIndex = make_index();
+
+}  // namespace
+
+HeaderId classify_header(std::string_view name) noexcept {
+  if (name.size() == 1) return compact(name[0]);
+  if (name.empty() || name.size() >= Index::kMaxLen) return HeaderId::Other;
+  const char first = cs::lower(name[0]);
+  if (first < 'a' || first > 'z') return HeaderId::Other;
+  for (std::uint8_t s : kIndex.slots[name.size()][first - 'a']) {
+    if (s == 0xff) break;
+    if (cs::iequals(kNames[s].name, name)) return kNames[s].id;
+  }
+  return HeaderId::Other;
+}
+
+std::string_view canonical_name(HeaderId id) noexcept {
+  for (const auto& e : kNames)
+    if (e.id == id) return e.name;
+  return {};
+}
+
+}  // namespace warden::sip::msg

@@ -1,0 +1,306 @@
+#include "sip/msg/uri.hpp"
+
+#include "sip/msg/charset.hpp"
+#include "sip/msg/params.hpp"
+
+namespace warden::sip::msg {
+
+namespace {
+
+// Checks that every octet is of class `cls` or a valid %HH escape.
+bool escaped_run(std::string_view s, std::uint16_t cls) noexcept {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size() || !cs::is(s[i + 1], cs::kHex) || !cs::is(s[i + 2], cs::kHex)) return false;
+      i += 2;
+    } else if (!cs::is(c, cls)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool parse_port(std::string_view s, std::uint16_t& port) noexcept {
+  if (s.empty() || s.size() > 5) return false;
+  std::uint32_t v = 0;
+  for (char c : s) {
+    if (!cs::is_digit(c)) return false;
+    v = v * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  if (v > 65535) return false;
+  port = static_cast<std::uint16_t>(v);
+  return true;
+}
+
+bool is_hostname(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 255) return false;
+  if (s.back() == '.') s.remove_suffix(1);  // a fully qualified name may end in a dot
+  if (s.empty()) return false;
+  std::size_t label_start = 0;
+  std::size_t last_label = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == '.') {
+      const std::size_t len = i - label_start;
+      if (len == 0 || len > 63) return false;
+      if (s[label_start] == '-' || s[i - 1] == '-') return false;
+      last_label = label_start;
+      label_start = i + 1;
+    } else if (!cs::is(s[i], cs::kAlpha | cs::kDigit) && s[i] != '-') {
+      return false;
+    }
+  }
+  return cs::is(s[last_label], cs::kAlpha);  // toplabel starts with a letter
+}
+
+// params: *( ";" pname [ "=" pvalue ] ) with paramchar, as in a SIP URI.
+bool sip_params(std::string_view s, std::size_t& count, std::size_t max) noexcept {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] != ';') return false;
+    ++i;
+    const std::size_t start = i;
+    while (i < s.size() && s[i] != ';') ++i;
+    std::string_view p = s.substr(start, i - start);
+    const auto eq = p.find('=');
+    std::string_view name = p.substr(0, eq);
+    if (name.empty() || !escaped_run(name, cs::kUnreserved | cs::kParamExtra)) return false;
+    if (eq != std::string_view::npos) {
+      std::string_view value = p.substr(eq + 1);
+      if (value.empty() || !escaped_run(value, cs::kUnreserved | cs::kParamExtra)) return false;
+    }
+    if (++count > max) return false;
+  }
+  return true;
+}
+
+// headers: hname "=" hvalue *( "&" hname "=" hvalue )
+bool sip_headers(std::string_view s, std::size_t& count, std::size_t max) noexcept {
+  if (s.empty()) return false;
+  std::size_t i = 0;
+  while (i <= s.size()) {
+    const std::size_t start = i;
+    while (i < s.size() && s[i] != '&') ++i;
+    std::string_view h = s.substr(start, i - start);
+    const auto eq = h.find('=');
+    if (eq == std::string_view::npos || eq == 0) return false;
+    if (!escaped_run(h.substr(0, eq), cs::kUnreserved | cs::kHnvExtra)) return false;
+    if (!escaped_run(h.substr(eq + 1), cs::kUnreserved | cs::kHnvExtra)) return false;
+    if (++count > max) return false;
+    if (i == s.size()) break;
+    ++i;  // '&'
+  }
+  return true;
+}
+
+bool parse_sip(std::string_view s, Uri& u, std::size_t max_params) noexcept {
+  // userinfo ends at the first '@': no other part of a SIP URI may hold a bare '@'.
+  const auto at = s.find('@');
+  if (at != std::string_view::npos) {
+    std::string_view userinfo = s.substr(0, at);
+    const auto colon = userinfo.find(':');
+    u.user = userinfo.substr(0, colon);
+    if (u.user.empty() || !escaped_run(u.user, cs::kUnreserved | cs::kUserExtra)) return false;
+    if (colon != std::string_view::npos) {
+      u.password = userinfo.substr(colon + 1);
+      if (!escaped_run(u.password, cs::kUnreserved | cs::kPasswordExtra)) return false;
+    }
+    u.has_userinfo = true;
+    s.remove_prefix(at + 1);
+  }
+  // hostport
+  std::size_t i = 0;
+  if (!s.empty() && s[0] == '[') {
+    const auto close = s.find(']');
+    if (close == std::string_view::npos) return false;
+    i = close + 1;
+  } else {
+    while (i < s.size() && cs::is(s[i], cs::kHostChar)) ++i;
+  }
+  if (!parse_host(s.substr(0, i), u.host_kind, u.host)) return false;
+  if (i < s.size() && s[i] == ':') {
+    const std::size_t start = ++i;
+    while (i < s.size() && cs::is_digit(s[i])) ++i;
+    std::uint16_t port = 0;
+    if (!parse_port(s.substr(start, i - start), port)) return false;
+    u.port = port;
+  }
+  std::size_t count = 0;
+  if (i < s.size() && s[i] == ';') {
+    const std::size_t start = i;
+    while (i < s.size() && s[i] != '?') ++i;
+    u.params = s.substr(start, i - start);
+    if (!sip_params(u.params, count, max_params)) return false;
+  }
+  if (i < s.size() && s[i] == '?') {
+    u.headers = s.substr(i + 1);
+    if (!sip_headers(u.headers, count, max_params)) return false;
+    i = s.size();
+  }
+  return i == s.size();
+}
+
+// RFC 3966: tel:number *(";" par)
+bool parse_tel(std::string_view s, Uri& u, std::size_t max_params) noexcept {
+  const auto semi = s.find(';');
+  std::string_view number = s.substr(0, semi);
+  if (number.empty()) return false;
+  bool digit_seen = false;
+  for (std::size_t i = 0; i < number.size(); ++i) {
+    const char c = number[i];
+    if (c == '+' && i == 0) continue;
+    if (cs::is(c, cs::kHex) || c == '*' || c == '#') {
+      digit_seen = true;
+    } else if (c != '-' && c != '.' && c != '(' && c != ')') {
+      return false;
+    }
+  }
+  if (!digit_seen) return false;
+  u.user = number;
+  u.has_userinfo = true;
+  if (semi == std::string_view::npos) return true;
+  u.params = s.substr(semi);
+  std::size_t count = 0;
+  return sip_params(u.params, count, max_params);
+}
+
+}  // namespace
+
+bool is_ipv4_address(std::string_view s) noexcept {
+  int parts = 0;
+  std::size_t i = 0;
+  while (true) {
+    std::size_t digits = 0;
+    unsigned v = 0;
+    while (i < s.size() && cs::is_digit(s[i]) && digits < 4) {
+      v = v * 10 + static_cast<unsigned>(s[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0 || digits > 3 || v > 255) return false;
+    ++parts;
+    if (i == s.size()) break;
+    if (s[i] != '.' || parts == 4) return false;
+    ++i;
+  }
+  return parts == 4;
+}
+
+bool is_ipv6_address(std::string_view s) noexcept {
+  if (s.size() < 2 || s.size() > 45) return false;
+  int groups = 0;
+  bool compressed = false;
+  std::size_t i = 0;
+  if (s[0] == ':') {
+    if (s[1] != ':') return false;
+    compressed = true;
+    i = 2;
+    // RFC 5118 §4.10: tolerate a third colon before an embedded IPv4 address.
+  }
+  while (i < s.size()) {
+    // An embedded IPv4 address ends the text and counts for two groups.
+    const auto rest = s.substr(i);
+    if (rest.find('.') != std::string_view::npos && rest.find(':') == std::string_view::npos) {
+      if (!is_ipv4_address(rest)) return false;
+      groups += 2;
+      i = s.size();
+      break;
+    }
+    std::size_t digits = 0;
+    while (i < s.size() && cs::is(s[i], cs::kHex)) {
+      ++i;
+      ++digits;
+    }
+    if (digits == 0 || digits > 4) return false;
+    ++groups;
+    if (i == s.size()) break;
+    if (s[i] != ':') return false;
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (compressed) return false;
+      compressed = true;
+      ++i;
+      if (i == s.size()) break;
+      if (s[i] == ':') {  // ":::" only before a dotted IPv4 tail (RFC 5118 §4.10)
+        const auto tail = s.substr(i + 1);
+        if (tail.find('.') == std::string_view::npos || tail.find(':') != std::string_view::npos) return false;
+        ++i;
+      }
+    } else if (i == s.size()) {
+      return false;  // trailing single colon
+    }
+  }
+  return compressed ? groups <= 7 : groups == 8;
+}
+
+bool parse_host(std::string_view text, HostKind& kind, std::string_view& host) noexcept {
+  if (text.empty()) return false;
+  if (text.front() == '[') {
+    if (text.size() < 3 || text.back() != ']') return false;
+    std::string_view inner = text.substr(1, text.size() - 2);
+    if (!is_ipv6_address(inner)) return false;
+    kind = HostKind::IPv6;
+    host = inner;
+    return true;
+  }
+  if (is_ipv4_address(text)) {
+    kind = HostKind::IPv4;
+  } else if (is_hostname(text)) {
+    kind = HostKind::Name;
+  } else {
+    return false;
+  }
+  host = text;
+  return true;
+}
+
+bool parse_uri(std::string_view text, Uri& u, std::size_t max_params) noexcept {
+  u = Uri{};
+  u.raw = text;
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  u.scheme_text = text.substr(0, colon);
+  if (!cs::is(u.scheme_text[0], cs::kAlpha) || !cs::all_of(u.scheme_text, cs::kSchemeChar)) return false;
+  std::string_view rest = text.substr(colon + 1);
+  if (rest.empty()) return false;
+  if (cs::iequals(u.scheme_text, "sip")) {
+    u.scheme = Scheme::Sip;
+    return parse_sip(rest, u, max_params);
+  }
+  if (cs::iequals(u.scheme_text, "sips")) {
+    u.scheme = Scheme::Sips;
+    return parse_sip(rest, u, max_params);
+  }
+  if (cs::iequals(u.scheme_text, "tel")) {
+    u.scheme = Scheme::Tel;
+    return parse_tel(rest, u, max_params);
+  }
+  // absoluteURI (RFC 2396): kept opaque, but only legal URI characters.
+  u.scheme = Scheme::Other;
+  u.opaque = rest;
+  return escaped_run(rest, cs::kUnreserved | cs::kReserved);
+}
+
+std::optional<std::string_view> Uri::param(std::string_view name) const noexcept {
+  return find_param(params, name);
+}
+
+bool unescape(std::string_view in, std::string& out) {
+  out.clear();
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out.push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    const int hi = cs::hex_value(in[i + 1]);
+    const int lo = cs::hex_value(in[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
+}  // namespace warden::sip::msg
