@@ -1,0 +1,55 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install what is missing
+# (Debian packages, see scripts/install-deps.sh), configure, build with -j2, then run.
+PRESET_RUN  ?= release
+FUZZ_SECONDS ?= 60
+JOBS ?= 2
+
+.PHONY: all deps build run test test-debug test-asan bench fuzz fuzz-build clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake --preset $(PRESET_RUN) >/dev/null
+	@cmake --build --preset $(PRESET_RUN) -j$(JOBS) --target warden
+
+# Until the proxy exists, the main job shows what the binary can do: its help, and a verdict
+# on sample messages (one valid INVITE, one REGISTER with digest credentials, one SIP/7.0).
+run: build
+	@build/$(PRESET_RUN)/apps/warden/warden --help
+	@echo
+	@echo "warden parse samples/*.sip"
+	@build/$(PRESET_RUN)/apps/warden/warden parse samples/invite.sip samples/register.sip samples/bad-version.sip || true
+
+# Every suite: unit, conformance, grind/truncation, fuzz-corpus replay and CLI tests in the
+# debug build, then the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: deps test-debug test-asan
+
+test-debug:
+	@cmake --preset debug >/dev/null
+	@cmake --build --preset debug -j$(JOBS)
+	@ctest --preset debug
+
+test-asan:
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j$(JOBS)
+	@ctest --preset asan
+
+bench: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j$(JOBS) --target sip_parse_bench
+	@build/release/bench/sip_parse_bench --benchmark_min_time=0.5
+
+# libFuzzer targets with ASan + UBSan (clang). Each runs FUZZ_SECONDS on a scratch copy of its
+# corpus; findings land in build/fuzz/findings/.
+fuzz-build: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j$(JOBS)
+
+fuzz: fuzz-build
+	@scripts/run-fuzzers.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build
