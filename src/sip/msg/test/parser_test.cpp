@@ -258,10 +258,12 @@ TEST(Parser, ReusedMessageStopsAllocating) {
 
 TEST(Sanity, ProxyRoleChecks) {
   Message m;
-  ASSERT_TRUE(parse(with(kInvite, "Max-Forwards: 70", "Max-Forwards: 0"), m).accepted());
+  const std::string zero_mf = with(kInvite, "Max-Forwards: 70", "Max-Forwards: 0");
+  ASSERT_TRUE(parse(zero_mf, m).accepted());
   SanityOptions proxy;
   EXPECT_EQ(check(m, proxy).status, 483);
-  ASSERT_TRUE(parse(with(kInvite, "Max-Forwards: 70", "Max-Forwards: 70\r\nProxy-Require: foo"), m).accepted());
+  const std::string requires_foo = with(kInvite, "Max-Forwards: 70", "Max-Forwards: 70\r\nProxy-Require: foo");
+  ASSERT_TRUE(parse(requires_foo, m).accepted());
   EXPECT_EQ(check(m, proxy).status, 420);
   const std::string_view foo[] = {"foo"};
   proxy.supported_extensions = foo;
