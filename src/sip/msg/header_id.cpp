@@ -111,16 +111,35 @@ constexpr Index make_index() {
 
 constexpr Index kIndex = make_index();
 
+// Lower-case copies of the long names, so a lookup folds case on one side only.
+struct LowerNames {
+  std::array<std::array<char, Index::kMaxLen>, kNames.size()> names{};
+};
+
+constexpr LowerNames make_lower() {
+  LowerNames l{};
+  for (std::size_t i = 0; i < kNames.size(); ++i)
+    for (std::size_t j = 0; j < kNames[i].name.size(); ++j) l.names[i][j] = cs::lower(kNames[i].name[j]);
+  return l;
+}
+
+constexpr LowerNames kLower = make_lower();
+
 }  // namespace
 
 HeaderId classify_header(std::string_view name) noexcept {
   if (name.size() == 1) return compact(name[0]);
   if (name.empty() || name.size() >= Index::kMaxLen) return HeaderId::Other;
-  const char first = cs::lower(name[0]);
+  const char first = static_cast<char>(name[0] | 0x20);
   if (first < 'a' || first > 'z') return HeaderId::Other;
   for (std::uint8_t s : kIndex.slots[name.size()][first - 'a']) {
     if (s == 0xff) break;
-    if (cs::iequals(kNames[s].name, name)) return kNames[s].id;
+    // Canonical names hold only letters and '-': OR-ing 0x20 folds letters and leaves '-'
+    // alone, and maps no other token character onto a letter or '-'.
+    const char* want = kLower.names[s].data();
+    std::size_t i = 1;
+    while (i < name.size() && static_cast<char>(name[i] | 0x20) == want[i]) ++i;
+    if (i == name.size()) return kNames[s].id;
   }
   return HeaderId::Other;
 }

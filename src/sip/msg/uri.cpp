@@ -33,24 +33,25 @@ bool parse_port(std::string_view s, std::uint16_t& port) noexcept {
   return true;
 }
 
+// hostname = *( domainlabel "." ) toplabel [ "." ] (RFC 3261 §25.1): labels of letters, digits
+// and inner hyphens; the last label starts with a letter. One pass over the text.
 bool is_hostname(std::string_view s) noexcept {
   if (s.empty() || s.size() > 255) return false;
   if (s.back() == '.') s.remove_suffix(1);  // a fully qualified name may end in a dot
   if (s.empty()) return false;
-  std::size_t label_start = 0;
-  std::size_t last_label = 0;
-  for (std::size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == '.') {
-      const std::size_t len = i - label_start;
-      if (len == 0 || len > 63) return false;
-      if (s[label_start] == '-' || s[i - 1] == '-') return false;
-      last_label = label_start;
-      label_start = i + 1;
-    } else if (!cs::is(s[i], cs::kAlpha | cs::kDigit) && s[i] != '-') {
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* label = p;
+  for (;; ++p) {
+    if (p == end || *p == '.') {
+      const auto len = p - label;
+      if (len == 0 || len > 63 || *label == '-' || p[-1] == '-') return false;
+      if (p == end) return cs::is(*label, cs::kAlpha);  // toplabel starts with a letter
+      label = p + 1;
+    } else if (!cs::is(*p, cs::kAlpha | cs::kDigit) && *p != '-') {
       return false;
     }
   }
-  return cs::is(s[last_label], cs::kAlpha);  // toplabel starts with a letter
 }
 
 // params: *( ";" pname [ "=" pvalue ] ) with paramchar, as in a SIP URI.
@@ -243,7 +244,9 @@ bool parse_host(std::string_view text, HostKind& kind, std::string_view& host) n
     host = inner;
     return true;
   }
-  if (is_ipv4_address(text)) {
+  // Only digits and dots can be an IPv4 address; anything else must be a host name.
+  const char last = text.back();
+  if (last >= '0' && last <= '9' && is_ipv4_address(text)) {
     kind = HostKind::IPv4;
   } else if (is_hostname(text)) {
     kind = HostKind::Name;

@@ -1,0 +1,107 @@
+#include <gtest/gtest.h>
+
+#include "base/error.hpp"
+#include "sip/txn/txn_table.hpp"
+#include "txn_test_util.hpp"
+
+using namespace warden::sip::txn;
+using namespace warden::sip::txn::test;
+using namespace std::chrono_literals;
+using warden::base::ManualClock;
+
+TEST(TxnTable, RetransmissionAndAckMatchTheInvite) {
+  ManualClock clock;
+  TxnTable table(TimerConfig{});
+  auto inv = parse(request("INVITE"));
+  auto id = table.create_server(*inv, false, 1, "192.0.2.1", clock.now());
+  ASSERT_TRUE(id);
+  EXPECT_EQ(table.find_server(*inv), table.server(*id));
+  auto ack = parse(request("ACK"));
+  EXPECT_EQ(table.find_server(*ack), table.server(*id));
+  auto other = parse(request("INVITE", "z9hG4bK-test-2"));
+  EXPECT_EQ(table.find_server(*other), nullptr);
+  // A new transaction for the same key is refused; ACK never opens one.
+  EXPECT_FALSE(table.create_server(*inv, false, 1, "192.0.2.1", clock.now()));
+  EXPECT_FALSE(table.create_server(*ack, false, 1, "192.0.2.1", clock.now()));
+}
+
+TEST(TxnTable, CancelFindsItsInviteAndNothingElse) {
+  ManualClock clock;
+  TxnTable table(TimerConfig{});
+  auto inv = parse(request("INVITE"));
+  auto id = table.create_server(*inv, false, 1, "192.0.2.1", clock.now());
+  ASSERT_TRUE(id);
+  auto cancel = parse(request("CANCEL"));
+  EXPECT_EQ(table.find_cancel_target(*cancel), table.server(*id));
+  EXPECT_EQ(table.find_server(*cancel), nullptr);  // CANCEL is its own transaction
+  auto stray = parse(request("CANCEL", "z9hG4bK-unknown"));
+  EXPECT_EQ(table.find_cancel_target(*stray), nullptr);  // the TU answers 481
+}
+
+TEST(TxnTable, Rfc2543FallbackMatching) {
+  ManualClock clock;
+  TxnTable table(TimerConfig{});
+  auto inv = parse(request("INVITE", "old-style-branch"));
+  auto id = table.create_server(*inv, false, 1, "192.0.2.1", clock.now());
+  ASSERT_TRUE(id);
+  EXPECT_EQ(table.find_server(*inv), table.server(*id));
+  auto ack = parse(request("ACK", "old-style-branch"));
+  EXPECT_EQ(table.find_server(*ack), table.server(*id));
+  auto other_call = parse(std::string(request("INVITE", "old-style-branch")).replace(
+      request("INVITE", "old-style-branch").find("call-1"), 6, "call-2"));
+  EXPECT_EQ(table.find_server(*other_call), nullptr);
+}
+
+TEST(TxnTable, PerSourceLimit) {
+  ManualClock clock;
+  TxnTable table(TimerConfig{}, 3);
+  std::vector<Owned> reqs;
+  for (int i = 0; i < 4; ++i) reqs.push_back(parse(request("OPTIONS", "z9hG4bK-n" + std::to_string(i))));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(table.create_server(*reqs[i], false, 1, "203.0.113.9", clock.now()));
+  auto refused = table.create_server(*reqs[3], false, 1, "203.0.113.9", clock.now());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), warden::base::Errc::LimitExceeded);
+  EXPECT_TRUE(table.create_server(*reqs[3], false, 1, "198.51.100.1", clock.now()));  // another source
+  EXPECT_EQ(table.open_for_source("203.0.113.9"), 3u);
+  // Completing one frees a place.
+  auto* t = table.find_server(*reqs[0]);
+  ASSERT_NE(t, nullptr);
+  t->send_response(response(200, "OPTIONS", "z9hG4bK-n0"), 200, clock.now());
+  (void)table.take_actions();
+  clock.advance(32s);
+  table.on_timer(clock.now());
+  (void)table.take_actions();
+  EXPECT_EQ(table.open_for_source("203.0.113.9"), 2u);
+  EXPECT_TRUE(table.create_server(*reqs[0], false, 1, "203.0.113.9", clock.now()));
+}
+
+TEST(TxnTable, ClientMatchingAndTimersThroughTheTable) {
+  ManualClock clock;
+  TxnTable table(TimerConfig{});
+  const auto id = table.create_client(request("OPTIONS"), false, 42, clock.now());
+  auto first = table.take_actions();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].flow, 42u);
+  EXPECT_TRUE(first[0].client);
+  auto wrong_method = parse(response(200, "INVITE"));
+  EXPECT_EQ(table.find_client(*wrong_method), nullptr);
+  auto wrong_branch = parse(response(200, "OPTIONS", "z9hG4bK-else"));
+  EXPECT_EQ(table.find_client(*wrong_branch), nullptr);
+  // Let it time out entirely through the table's timer queue.
+  int sends = 0, timeouts = 0, terminated = 0;
+  while (auto next = table.next_deadline()) {
+    clock.set(*next);
+    table.on_timer(clock.now());
+    for (auto& a : table.take_actions()) {
+      EXPECT_EQ(a.txn_id, id);
+      sends += a.action.kind == Action::Kind::Send;
+      timeouts += a.action.kind == Action::Kind::Timeout;
+      terminated += a.action.kind == Action::Kind::Terminated;
+    }
+  }
+  EXPECT_EQ(sends, 10);
+  EXPECT_EQ(timeouts, 1);
+  EXPECT_EQ(terminated, 1);
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(clock.now() - TimePoint{}, 32s);
+}

@@ -1,0 +1,137 @@
+#include "sip/txn/txn_table.hpp"
+
+#include <algorithm>
+
+#include "base/error.hpp"
+#include "sip/txn/txn_key.hpp"
+
+namespace warden::sip::txn {
+
+TxnTable::TxnTable(const TimerConfig& cfg, std::size_t max_per_source) : cfg_(cfg), max_per_source_(max_per_source) {}
+
+ServerTxn* TxnTable::find_server(const msg::Message& request) {
+  auto it = server_keys_.find(server_key(request));
+  return it == server_keys_.end() ? nullptr : server(it->second);
+}
+
+ServerTxn* TxnTable::find_cancel_target(const msg::Message& cancel) {
+  auto it = server_keys_.find(cancel_target_key(cancel));
+  return it == server_keys_.end() ? nullptr : server(it->second);
+}
+
+base::Result<std::uint64_t> TxnTable::create_server(const msg::Message& request, bool reliable, std::uint64_t flow,
+                                                    std::string_view source, TimePoint now) {
+  if (request.method == msg::Method::Ack) return base::Errc::InvalidArgument;
+  auto& count = per_source_[std::string(source)];
+  if (count >= max_per_source_) return base::Errc::LimitExceeded;
+  std::string key = server_key(request);
+  if (server_keys_.count(key) != 0) return base::Errc::InvalidArgument;
+  const std::uint64_t id = next_id_++;
+  ++count;
+  auto txn = std::make_unique<ServerTxn>(request, reliable, cfg_, now);
+  server_keys_.emplace(key, id);
+  servers_.emplace(id, ServerEntry{std::move(txn), std::move(key), std::string(source), flow});
+  dirty_.push_back(id);
+  return id;
+}
+
+ServerTxn* TxnTable::server(std::uint64_t id) {
+  auto it = servers_.find(id);
+  if (it == servers_.end()) return nullptr;
+  dirty_.push_back(id);  // whoever holds the pointer may drive it: collect its actions next
+  return it->second.txn.get();
+}
+
+std::uint64_t TxnTable::create_client(std::string_view request, bool reliable, std::uint64_t flow, TimePoint now) {
+  const std::uint64_t id = next_id_++;
+  auto txn = std::make_unique<ClientTxn>(request, reliable, cfg_, now);
+  std::string key = client_key_for_request(txn->request());
+  client_keys_[key] = id;
+  clients_.emplace(id, ClientEntry{std::move(txn), std::move(key), flow});
+  dirty_.push_back(id);
+  return id;
+}
+
+ClientTxn* TxnTable::find_client(const msg::Message& response) {
+  auto it = client_keys_.find(client_key(response));
+  return it == client_keys_.end() ? nullptr : client(it->second);
+}
+
+ClientTxn* TxnTable::client(std::uint64_t id) {
+  auto it = clients_.find(id);
+  if (it == clients_.end()) return nullptr;
+  dirty_.push_back(id);
+  return it->second.txn.get();
+}
+
+void TxnTable::schedule(std::uint64_t id, std::optional<TimePoint> when) {
+  if (when) timers_.emplace(*when, id);
+}
+
+std::optional<TimePoint> TxnTable::next_deadline() {
+  // Entries are never updated in place: skip those whose transaction moved on.
+  while (!timers_.empty()) {
+    auto [when, id] = timers_.top();
+    std::optional<TimePoint> current;
+    if (auto it = servers_.find(id); it != servers_.end()) current = it->second.txn->next_deadline();
+    if (auto it = clients_.find(id); it != clients_.end()) current = it->second.txn->next_deadline();
+    if (current && *current == when) return when;
+    timers_.pop();
+    if (current && *current > when) timers_.emplace(*current, id);
+  }
+  return std::nullopt;
+}
+
+void TxnTable::on_timer(TimePoint now) {
+  while (!timers_.empty() && timers_.top().first <= now) {
+    const std::uint64_t id = timers_.top().second;
+    timers_.pop();
+    if (auto* st = server(id)) st->on_timer(now);
+    if (auto* ct = client(id)) ct->on_timer(now);
+  }
+}
+
+std::vector<TableAction> TxnTable::take_actions() {
+  std::vector<TableAction> out;
+  std::vector<std::uint64_t> dirty;
+  dirty.swap(dirty_);
+  std::sort(dirty.begin(), dirty.end());
+  dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
+  for (std::uint64_t id : dirty) {
+    bool terminated = false;
+    if (auto it = servers_.find(id); it != servers_.end()) {
+      for (auto& a : it->second.txn->take_actions()) {
+        terminated = terminated || a.kind == Action::Kind::Terminated;
+        out.push_back({id, it->second.flow, false, std::move(a)});
+      }
+      if (!terminated) {
+        schedule(id, it->second.txn->next_deadline());
+        continue;
+      }
+      server_keys_.erase(it->second.key);
+      if (auto c = per_source_.find(it->second.source); c != per_source_.end() && --c->second == 0)
+        per_source_.erase(c);
+      servers_.erase(it);
+    } else if (auto ct = clients_.find(id); ct != clients_.end()) {
+      for (auto& a : ct->second.txn->take_actions()) {
+        terminated = terminated || a.kind == Action::Kind::Terminated;
+        out.push_back({id, ct->second.flow, true, std::move(a)});
+      }
+      if (!terminated) {
+        schedule(id, ct->second.txn->next_deadline());
+        continue;
+      }
+      if (auto k = client_keys_.find(ct->second.key); k != client_keys_.end() && k->second == id)
+        client_keys_.erase(k);
+      clients_.erase(ct);
+    }
+  }
+  return out;
+}
+
+std::size_t TxnTable::open_for_source(std::string_view source) const {
+  auto it = per_source_.find(std::string(source));
+  return it == per_source_.end() ? 0 : it->second;
+}
+
+}  // namespace warden::sip::txn

@@ -1,0 +1,84 @@
+#pragma once
+// All open transactions of one element, matched by key (txn_key.hpp), with one timer queue.
+// Each transaction carries the `flow` it talks over (an opaque id the transport layer gives),
+// and the table reports the actions of every transaction together with that flow.
+// A source (the peer's address, given by the caller) may hold at most
+// `max_server_txns_per_source` open server transactions: beyond that create_server() refuses,
+// so one peer cannot fill the table.
+// Thread-safety: none; one table per event-loop thread.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.hpp"
+#include "sip/txn/client_txn.hpp"
+#include "sip/txn/server_txn.hpp"
+
+namespace warden::sip::txn {
+
+struct TableAction {
+  std::uint64_t txn_id;
+  std::uint64_t flow;
+  bool client;
+  Action action;
+};
+
+class TxnTable {
+ public:
+  TxnTable(const TimerConfig& cfg, std::size_t max_server_txns_per_source = 64);
+
+  // Server side. find_server() matches retransmissions and ACKs; create_server() opens a new
+  // transaction for a request that matched nothing (never for ACK).
+  ServerTxn* find_server(const msg::Message& request);
+  ServerTxn* find_cancel_target(const msg::Message& cancel);
+  base::Result<std::uint64_t> create_server(const msg::Message& request, bool reliable, std::uint64_t flow,
+                                            std::string_view source, TimePoint now);
+  ServerTxn* server(std::uint64_t id);
+
+  // Client side.
+  std::uint64_t create_client(std::string_view request, bool reliable, std::uint64_t flow, TimePoint now);
+  ClientTxn* find_client(const msg::Message& response);
+  ClientTxn* client(std::uint64_t id);
+
+  // Timers and actions. Call take_actions() after every event; terminated transactions are
+  // removed when their Terminated action is taken.
+  std::optional<TimePoint> next_deadline();
+  void on_timer(TimePoint now);
+  std::vector<TableAction> take_actions();
+
+  std::size_t size() const noexcept { return servers_.size() + clients_.size(); }
+  std::size_t open_for_source(std::string_view source) const;
+
+ private:
+  struct ServerEntry {
+    std::unique_ptr<ServerTxn> txn;
+    std::string key;
+    std::string source;
+    std::uint64_t flow;
+  };
+  struct ClientEntry {
+    std::unique_ptr<ClientTxn> txn;
+    std::string key;
+    std::uint64_t flow;
+  };
+  void schedule(std::uint64_t id, std::optional<TimePoint> when);
+
+  TimerConfig cfg_;
+  std::size_t max_per_source_;
+  std::uint64_t next_id_ = 1;
+  std::unordered_map<std::uint64_t, ServerEntry> servers_;
+  std::unordered_map<std::uint64_t, ClientEntry> clients_;
+  std::unordered_map<std::string, std::uint64_t> server_keys_;
+  std::unordered_map<std::string, std::uint64_t> client_keys_;
+  std::unordered_map<std::string, std::size_t> per_source_;
+  using Entry = std::pair<TimePoint, std::uint64_t>;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> timers_;
+  std::vector<std::uint64_t> dirty_;  // transactions that may have queued actions
+};
+
+}  // namespace warden::sip::txn
