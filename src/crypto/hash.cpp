@@ -1,0 +1,75 @@
+#include "crypto/hash.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace warden::crypto {
+
+namespace {
+
+[[noreturn]] void fail(const char* what) {
+  std::fprintf(stderr, "warden: fatal: OpenSSL %s failed\n", what);
+  std::abort();
+}
+
+const EVP_MD* md_of(HashAlgorithm alg) {
+  switch (alg) {
+    case HashAlgorithm::Md5: return EVP_md5();
+    case HashAlgorithm::Sha256: return EVP_sha256();
+    case HashAlgorithm::Sha512_256: return EVP_sha512_256();
+  }
+  fail("digest selection");
+}
+
+std::string to_hex(const unsigned char* p, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kHex[p[i] >> 4];
+    out[2 * i + 1] = kHex[p[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+Hasher::Hasher(HashAlgorithm alg) : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), md_of(alg), nullptr) != 1)
+    fail("EVP_DigestInit_ex");
+}
+
+Hasher::~Hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+Hasher& Hasher::update(std::string_view data) {
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size()) != 1) fail("EVP_DigestUpdate");
+  return *this;
+}
+
+std::string Hasher::hex_final() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), md, &len) != 1) fail("EVP_DigestFinal_ex");
+  return to_hex(md, len);
+}
+
+std::string hex_digest(HashAlgorithm alg, std::string_view data) { return Hasher(alg).update(data).hex_final(); }
+
+std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view data) {
+  std::array<std::uint8_t, 32> out{};
+  unsigned int len = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+           data.size(), out.data(), &len) == nullptr ||
+      len != out.size())
+    fail("HMAC");
+  return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace warden::crypto

@@ -1,0 +1,152 @@
+#include <gtest/gtest.h>
+
+#include "crypto/csprng.hpp"
+#include "sip/auth/verifier.hpp"
+#include "sip/msg/parser.hpp"
+
+using namespace warden;
+using namespace warden::sip::auth;
+namespace msg = warden::sip::msg;
+using namespace std::chrono_literals;
+
+// RFC 7616 §3.9.1: the same request answered with MD5 and with SHA-256.
+TEST(Digest, Rfc7616Vectors) {
+  const DigestInput in{"GET", "/dir/index.html", "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", "00000001",
+                       "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", "auth", {}};
+  const auto md5 = compute_ha1(Algorithm::Md5, "Mufasa", "http-auth@example.org", "Circle of Life");
+  EXPECT_EQ(compute_response(Algorithm::Md5, md5, in), "8ca523f5e9506fed4657c9700eebdbec");
+  const auto sha = compute_ha1(Algorithm::Sha256, "Mufasa", "http-auth@example.org", "Circle of Life");
+  EXPECT_EQ(compute_response(Algorithm::Sha256, sha, in),
+            "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
+}
+
+TEST(Digest, AlgorithmNames) {
+  EXPECT_EQ(algorithm_from_name(""), Algorithm::Md5);
+  EXPECT_EQ(algorithm_from_name("sha-256"), Algorithm::Sha256);
+  EXPECT_EQ(algorithm_from_name("SHA-512-256"), Algorithm::Sha512_256);
+  EXPECT_FALSE(algorithm_from_name("MD5-sess"));
+  EXPECT_FALSE(algorithm_from_name("SHA-1"));
+}
+
+TEST(NonceService, IssuedNoncesCheckAndExpire) {
+  crypto::Csprng rng;
+  NonceService ns(std::string(32, 'k'), 300s);
+  base::WallTime t0{std::chrono::seconds(1'800'000'000)};
+  const std::string n = ns.issue(t0, rng, "example.test");
+  EXPECT_EQ(n.size(), NonceService::kEncodedLength);
+  EXPECT_EQ(ns.check(n, t0 + 10s, "example.test"), NonceService::Check::Valid);
+  EXPECT_EQ(ns.check(n, t0 + 301s, "example.test"), NonceService::Check::Stale);
+  EXPECT_EQ(ns.check(n, t0, "other.test"), NonceService::Check::Forged);  // bound to the realm
+  std::string tampered = n;
+  tampered[3] = tampered[3] == 'A' ? 'B' : 'A';  // change the timestamp
+  EXPECT_EQ(ns.check(tampered, t0, "example.test"), NonceService::Check::Forged);
+  NonceService other(std::string(32, 'x'), 300s);
+  EXPECT_EQ(other.check(n, t0, "example.test"), NonceService::Check::Forged);  // another key
+  EXPECT_EQ(ns.check("short", t0, "example.test"), NonceService::Check::Forged);
+  EXPECT_NE(ns.issue(t0, rng, "example.test"), n);
+}
+
+namespace {
+
+struct Fixture {
+  crypto::Csprng rng;
+  NonceService nonces{std::string(32, 'k'), 300s};
+  NonceCounter counter;
+  DigestVerifier verifier{nonces, counter, "example.test"};
+  AccountKeys alice = make_account_keys("alice", "example.test", "wonderland");
+  base::WallTime now{std::chrono::seconds(1'800'000'000)};
+
+  // Credentials text as a client would send them.
+  std::string authorization(Algorithm a, std::string_view password, std::string_view nonce, std::string_view nc,
+                            std::string_view qop = "auth", std::string_view body = {}) {
+    const auto ha1 = compute_ha1(a, "alice", "example.test", password);
+    const auto resp = compute_response(a, ha1, DigestInput{"REGISTER", "sip:example.test", nonce, nc, "c0ffee", qop, body});
+    std::string v = "Digest username=\"alice\", realm=\"example.test\", nonce=\"" + std::string(nonce) +
+                    "\", uri=\"sip:example.test\", response=\"" + resp + "\", algorithm=" + std::string(name(a));
+    if (!qop.empty()) v += ", qop=" + std::string(qop) + ", nc=" + std::string(nc) + ", cnonce=\"c0ffee\"";
+    return v;
+  }
+
+  Outcome check(const std::string& value, const AccountKeys* account, std::string_view body = {}) {
+    msg::Credentials c;
+    EXPECT_TRUE(msg::parse_credentials(value, c));
+    return verifier.verify(c, "REGISTER", body, account, now).outcome;
+  }
+};
+
+}  // namespace
+
+TEST(Verifier, AcceptsTheRightPasswordOnceForEachCount) {
+  Fixture f;
+  const auto nonce = f.nonces.issue(f.now, f.rng, "example.test");
+  const auto first = f.authorization(Algorithm::Sha256, "wonderland", nonce, "00000001");
+  EXPECT_EQ(f.check(first, &f.alice), Outcome::Ok);
+  EXPECT_EQ(f.check(first, &f.alice), Outcome::Replay);  // the captured header, replayed
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "wonderland", nonce, "00000002"), &f.alice), Outcome::Ok);
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "wonderland", nonce, "00000002"), &f.alice), Outcome::Replay);
+}
+
+TEST(Verifier, WrongPasswordAndUnknownUserLookAlike) {
+  Fixture f;
+  const auto nonce = f.nonces.issue(f.now, f.rng, "example.test");
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "guess", nonce, "00000001"), &f.alice), Outcome::Invalid);
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "wonderland", nonce, "00000001"), nullptr), Outcome::Invalid);
+}
+
+TEST(Verifier, StaleOnlyWithTheRightPassword) {
+  Fixture f;
+  const auto nonce = f.nonces.issue(f.now - 400s, f.rng, "example.test");
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "wonderland", nonce, "00000001"), &f.alice), Outcome::Stale);
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "guess", nonce, "00000001"), &f.alice), Outcome::Invalid);
+}
+
+TEST(Verifier, ForgedNonceAndMissingQopAreRefused) {
+  Fixture f;
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "wonderland", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                    "00000001"),
+                    &f.alice),
+            Outcome::Invalid);
+  const auto nonce = f.nonces.issue(f.now, f.rng, "example.test");
+  auto no_qop = f.authorization(Algorithm::Sha256, "wonderland", nonce, "00000001", "");
+  EXPECT_EQ(f.check(no_qop, &f.alice), Outcome::Invalid);
+}
+
+TEST(Verifier, AuthIntCoversTheBody) {
+  Fixture f;
+  const auto nonce = f.nonces.issue(f.now, f.rng, "example.test");
+  const auto v = f.authorization(Algorithm::Sha512_256, "wonderland", nonce, "00000001", "auth-int", "v=0\r\n");
+  EXPECT_EQ(f.check(v, &f.alice, "v=1\r\n"), Outcome::Invalid);  // body changed in flight
+  EXPECT_EQ(f.check(v, &f.alice, "v=0\r\n"), Outcome::Ok);
+}
+
+TEST(Verifier, NoDowngradeAfterAStrongerAlgorithm) {
+  Fixture f;
+  f.alice.strongest_used = Algorithm::Sha256;
+  const auto nonce = f.nonces.issue(f.now, f.rng, "example.test");
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Md5, "wonderland", nonce, "00000001"), &f.alice), Outcome::Downgrade);
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Sha512_256, "wonderland", nonce, "00000002"), &f.alice), Outcome::Ok);
+  f.alice.allow_md5 = false;
+  f.alice.strongest_used = Algorithm::Md5;
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Md5, "wonderland", nonce, "00000003"), &f.alice), Outcome::Invalid);
+}
+
+TEST(Challenges, StrongestFirstAndParseable) {
+  Fixture f;
+  const Algorithm offered[] = {Algorithm::Sha512_256, Algorithm::Sha256, Algorithm::Md5};
+  auto ch = make_challenges(f.nonces, f.rng, f.now, "example.test", true, offered);
+  ASSERT_EQ(ch.size(), 3u);
+  msg::Challenge c;
+  ASSERT_TRUE(msg::parse_challenge(ch[0], c));
+  EXPECT_EQ(c.algorithm, "SHA-512-256");
+  EXPECT_TRUE(c.stale);
+  EXPECT_EQ(c.qop, "auth,auth-int");
+  EXPECT_EQ(f.nonces.check(c.nonce, f.now, "example.test"), NonceService::Check::Valid);
+  ASSERT_TRUE(msg::parse_challenge(ch[2], c));
+  EXPECT_EQ(c.algorithm, "MD5");
+}
+
+TEST(NonceCounter, BoundedMemory) {
+  NonceCounter counter(3);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(counter.accept("n" + std::to_string(i), 1));
+  EXPECT_EQ(counter.size(), 3u);
+}

@@ -1,0 +1,111 @@
+#include "sip/auth/verifier.hpp"
+
+#include "crypto/hash.hpp"
+#include "sip/msg/charset.hpp"
+
+namespace warden::sip::auth {
+
+bool NonceCounter::accept(std::string_view nonce, std::uint32_t nc) {
+  auto it = highest_.find(std::string(nonce));
+  if (it != highest_.end()) {
+    if (nc <= it->second) return false;
+    it->second = nc;
+    return true;
+  }
+  while (highest_.size() >= max_ && !order_.empty()) {
+    highest_.erase(order_.front());
+    order_.pop_front();
+  }
+  highest_.emplace(std::string(nonce), nc);
+  order_.emplace_back(nonce);
+  return true;
+}
+
+AccountKeys make_account_keys(std::string_view username, std::string_view realm, std::string_view password) {
+  AccountKeys k;
+  k.ha1_md5 = compute_ha1(Algorithm::Md5, username, realm, password);
+  k.ha1_sha256 = compute_ha1(Algorithm::Sha256, username, realm, password);
+  k.ha1_sha512_256 = compute_ha1(Algorithm::Sha512_256, username, realm, password);
+  return k;
+}
+
+std::string_view to_string(Outcome o) noexcept {
+  switch (o) {
+    case Outcome::Ok: return "ok";
+    case Outcome::Stale: return "stale";
+    case Outcome::Invalid: return "invalid";
+    case Outcome::Replay: return "replay";
+    case Outcome::Downgrade: return "downgrade";
+  }
+  return "?";
+}
+
+namespace {
+
+bool parse_nc(std::string_view s, std::uint32_t& out) {
+  if (s.size() != 8) return false;
+  out = 0;
+  for (char c : s) {
+    const int v = msg::cs::hex_value(c);
+    if (v < 0) return false;
+    out = (out << 4) | static_cast<std::uint32_t>(v);
+  }
+  return true;
+}
+
+}  // namespace
+
+VerifyResult DigestVerifier::verify(const msg::Credentials& c, std::string_view method, std::string_view body,
+                                    const AccountKeys* account, base::WallTime now) {
+  VerifyResult r;
+  auto alg = algorithm_from_name(c.algorithm);
+  std::uint32_t nc = 0;
+  if (!msg::cs::iequals(c.scheme, "Digest") || c.realm != realm_ || !alg || c.userhash ||
+      (c.qop != "auth" && c.qop != "auth-int") || c.cnonce.empty() || !parse_nc(c.nc, nc) || c.response.empty())
+    return r;
+  r.algorithm = *alg;
+  const auto nonce_state = nonces_.check(c.nonce, now, realm_);
+  if (nonce_state == NonceService::Check::Forged) return r;
+
+  // Unknown users cost the same work as known ones.
+  static const AccountKeys kNobody = make_account_keys("nobody", "nowhere", "no password");
+  const AccountKeys& keys = account != nullptr ? *account : kNobody;
+  const std::string expected = compute_response(
+      *alg, keys.ha1(*alg), DigestInput{method, c.uri, c.nonce, c.nc, c.cnonce, c.qop, body});
+  if (!crypto::constant_time_equal(expected, c.response) || account == nullptr) return r;
+  if (*alg == Algorithm::Md5 && !account->allow_md5) return r;
+  if (nonce_state == NonceService::Check::Stale) {
+    r.outcome = Outcome::Stale;
+    return r;
+  }
+  if (strength(*alg) < strength(account->strongest_used)) {
+    r.outcome = Outcome::Downgrade;
+    return r;
+  }
+  if (!counter_.accept(c.nonce, nc)) {
+    r.outcome = Outcome::Replay;
+    return r;
+  }
+  r.outcome = Outcome::Ok;
+  return r;
+}
+
+std::vector<std::string> make_challenges(const NonceService& nonces, base::Random& rng, base::WallTime now,
+                                         std::string_view realm, bool stale, std::span<const Algorithm> offered) {
+  const std::string nonce = nonces.issue(now, rng, realm);
+  std::vector<std::string> out;
+  for (Algorithm a : offered) {
+    std::string v = "Digest realm=\"";
+    v.append(realm);
+    v.append("\", nonce=\"");
+    v.append(nonce);
+    v.append("\", algorithm=");
+    v.append(name(a));
+    v.append(", qop=\"auth,auth-int\"");
+    if (stale) v.append(", stale=true");
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace warden::sip::auth
