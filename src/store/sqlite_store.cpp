@@ -1,0 +1,222 @@
+#include "store/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include "base/error.hpp"
+
+namespace warden::store {
+
+namespace {
+
+// A prepared statement that finalizes itself.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == SQLITE_OK; }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  bool ok() const { return ok_; }
+  Stmt& text(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& integer(int i, std::int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& real(int i, double v) {
+    sqlite3_bind_double(s_, i, v);
+    return *this;
+  }
+  int step() { return sqlite3_step(s_); }
+  std::string col_text(int i) {
+    const auto* p = sqlite3_column_text(s_, i);
+    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p),
+                                                       static_cast<std::size_t>(sqlite3_column_bytes(s_, i)));
+  }
+  std::int64_t col_int(int i) { return sqlite3_column_int64(s_, i); }
+  double col_real(int i) { return sqlite3_column_double(s_, i); }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  bool ok_ = false;
+};
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS users (
+  username TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  ha1_md5 TEXT NOT NULL,
+  ha1_sha256 TEXT NOT NULL,
+  ha1_sha512_256 TEXT NOT NULL,
+  strongest_used INTEGER NOT NULL DEFAULT 0,
+  allow_md5 INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (username, domain)
+);
+CREATE TABLE IF NOT EXISTS bindings (
+  aor TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  call_id TEXT NOT NULL,
+  cseq INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  q REAL NOT NULL,
+  path TEXT NOT NULL,
+  received TEXT NOT NULL,
+  instance TEXT NOT NULL,
+  PRIMARY KEY (aor, contact)
+);
+CREATE INDEX IF NOT EXISTS bindings_expiry ON bindings (expires_at);
+PRAGMA user_version = 1;
+)sql";
+
+}  // namespace
+
+base::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    sqlite3_close(db);
+    return base::Errc::Io;
+  }
+  std::unique_ptr<SqliteStore> s(new SqliteStore(db));
+  sqlite3_busy_timeout(db, 2000);
+  if (auto r = s->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !r) return r.error();
+  if (auto r = s->exec(kSchema); !r) return r.error();
+  return s;
+}
+
+SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+
+std::string SqliteStore::last_error() const { return sqlite3_errmsg(db_); }
+
+base::Result<void> SqliteStore::exec(const char* sql) {
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  sqlite3_free(err);
+  return rc == SQLITE_OK ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+}
+
+base::Result<void> SqliteStore::add_user(const User& u) {
+  Stmt s(db_,
+         "INSERT INTO users (username, domain, ha1_md5, ha1_sha256, ha1_sha512_256, strongest_used, allow_md5) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!s.ok()) return base::Errc::Io;
+  s.text(1, u.username).text(2, u.domain).text(3, u.ha1_md5).text(4, u.ha1_sha256).text(5, u.ha1_sha512_256);
+  s.integer(6, u.strongest_used).integer(7, u.allow_md5 ? 1 : 0);
+  const int rc = s.step();
+  if (rc == SQLITE_CONSTRAINT) return base::Errc::InvalidArgument;  // the account exists
+  return rc == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+}
+
+base::Result<void> SqliteStore::update_user(const User& u) {
+  Stmt s(db_,
+         "UPDATE users SET ha1_md5 = ?3, ha1_sha256 = ?4, ha1_sha512_256 = ?5, strongest_used = ?6, allow_md5 = ?7 "
+         "WHERE username = ?1 AND domain = ?2");
+  if (!s.ok()) return base::Errc::Io;
+  s.text(1, u.username).text(2, u.domain).text(3, u.ha1_md5).text(4, u.ha1_sha256).text(5, u.ha1_sha512_256);
+  s.integer(6, u.strongest_used).integer(7, u.allow_md5 ? 1 : 0);
+  if (s.step() != SQLITE_DONE) return base::Errc::Io;
+  return sqlite3_changes(db_) == 1 ? base::Result<void>() : base::Result<void>(base::Errc::NotFound);
+}
+
+base::Result<void> SqliteStore::remove_user(std::string_view username, std::string_view domain) {
+  Stmt s(db_, "DELETE FROM users WHERE username = ?1 AND domain = ?2");
+  if (!s.ok()) return base::Errc::Io;
+  s.text(1, username).text(2, domain);
+  if (s.step() != SQLITE_DONE) return base::Errc::Io;
+  return sqlite3_changes(db_) == 1 ? base::Result<void>() : base::Result<void>(base::Errc::NotFound);
+}
+
+namespace {
+User read_user(Stmt& s) {
+  User u;
+  u.username = s.col_text(0);
+  u.domain = s.col_text(1);
+  u.ha1_md5 = s.col_text(2);
+  u.ha1_sha256 = s.col_text(3);
+  u.ha1_sha512_256 = s.col_text(4);
+  u.strongest_used = static_cast<int>(s.col_int(5));
+  u.allow_md5 = s.col_int(6) != 0;
+  return u;
+}
+constexpr const char* kUserColumns =
+    "SELECT username, domain, ha1_md5, ha1_sha256, ha1_sha512_256, strongest_used, allow_md5 FROM users";
+}  // namespace
+
+base::Result<std::optional<User>> SqliteStore::find_user(std::string_view username, std::string_view domain) {
+  std::string sql = std::string(kUserColumns) + " WHERE username = ?1 AND domain = ?2";
+  Stmt s(db_, sql.c_str());
+  if (!s.ok()) return base::Errc::Io;
+  s.text(1, username).text(2, domain);
+  const int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<User>(read_user(s));
+  if (rc == SQLITE_DONE) return std::optional<User>();
+  return base::Errc::Io;
+}
+
+base::Result<std::vector<User>> SqliteStore::list_users() {
+  std::string sql = std::string(kUserColumns) + " ORDER BY domain, username";
+  Stmt s(db_, sql.c_str());
+  if (!s.ok()) return base::Errc::Io;
+  std::vector<User> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_user(s));
+  if (rc != SQLITE_DONE) return base::Errc::Io;
+  return out;
+}
+
+base::Result<void> SqliteStore::put_binding(const Binding& b) {
+  Stmt s(db_,
+         "INSERT OR REPLACE INTO bindings (aor, contact, call_id, cseq, expires_at, q, path, received, instance) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!s.ok()) return base::Errc::Io;
+  s.text(1, b.aor).text(2, b.contact).text(3, b.call_id).integer(4, b.cseq).integer(5, b.expires_at).real(6, b.q);
+  s.text(7, b.path).text(8, b.received).text(9, b.instance);
+  return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+}
+
+base::Result<void> SqliteStore::remove_binding(std::string_view aor, std::string_view contact) {
+  Stmt s(db_, "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2");
+  if (!s.ok()) return base::Errc::Io;
+  s.text(1, aor).text(2, contact);
+  return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+}
+
+base::Result<void> SqliteStore::remove_bindings(std::string_view aor) {
+  Stmt s(db_, "DELETE FROM bindings WHERE aor = ?1");
+  if (!s.ok()) return base::Errc::Io;
+  s.text(1, aor);
+  return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+}
+
+base::Result<std::vector<Binding>> SqliteStore::load_bindings(std::int64_t now) {
+  {
+    Stmt del(db_, "DELETE FROM bindings WHERE expires_at <= ?1");
+    if (!del.ok()) return base::Errc::Io;
+    del.integer(1, now);
+    if (del.step() != SQLITE_DONE) return base::Errc::Io;
+  }
+  Stmt s(db_,
+         "SELECT aor, contact, call_id, cseq, expires_at, q, path, received, instance FROM bindings "
+         "ORDER BY aor, q DESC, contact");
+  if (!s.ok()) return base::Errc::Io;
+  std::vector<Binding> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    Binding b;
+    b.aor = s.col_text(0);
+    b.contact = s.col_text(1);
+    b.call_id = s.col_text(2);
+    b.cseq = static_cast<std::uint32_t>(s.col_int(3));
+    b.expires_at = s.col_int(4);
+    b.q = s.col_real(5);
+    b.path = s.col_text(6);
+    b.received = s.col_text(7);
+    b.instance = s.col_text(8);
+    out.push_back(std::move(b));
+  }
+  if (rc != SQLITE_DONE) return base::Errc::Io;
+  return out;
+}
+
+}  // namespace warden::store

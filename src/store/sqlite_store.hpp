@@ -1,0 +1,43 @@
+#pragma once
+// The embedded Store: one SQLite file in WAL mode with synchronous=NORMAL, so every committed
+// write survives the process being killed (kill -9); only a power cut may lose the last
+// moments. The schema is created on first open and versioned with PRAGMA user_version.
+// Thread-safety: one thread at a time (the connection is not shared).
+
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+struct sqlite3;
+
+namespace warden::store {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating if needed) the database at `path`.
+  static base::Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+  ~SqliteStore() override;
+
+  base::Result<void> add_user(const User& u) override;
+  base::Result<void> update_user(const User& u) override;
+  base::Result<void> remove_user(std::string_view username, std::string_view domain) override;
+  base::Result<std::optional<User>> find_user(std::string_view username, std::string_view domain) override;
+  base::Result<std::vector<User>> list_users() override;
+
+  base::Result<void> put_binding(const Binding& b) override;
+  base::Result<void> remove_binding(std::string_view aor, std::string_view contact) override;
+  base::Result<void> remove_bindings(std::string_view aor) override;
+  base::Result<std::vector<Binding>> load_bindings(std::int64_t now) override;
+
+  // The last error message SQLite gave, for logs.
+  std::string last_error() const;
+
+ private:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  base::Result<void> exec(const char* sql);
+
+  sqlite3* db_;
+};
+
+}  // namespace warden::store

@@ -1,0 +1,60 @@
+#pragma once
+// What Warden keeps across restarts: accounts and registrations (and later bans and call
+// records). The interface is what the roles see; SqliteStore (sqlite_store.hpp) is the
+// embedded default. Hot paths never read the store per request: the registrar keeps bindings
+// in memory and writes through.
+// Thread-safety: implementations say; SqliteStore is safe for one thread at a time.
+// Errors: base::Errc::NotFound, InvalidArgument (bad name, duplicate), Io (the database refused).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace warden::store {
+
+// An account. HA1 values per digest algorithm; the password itself is never stored.
+struct User {
+  std::string username;  // user part of the address-of-record
+  std::string domain;
+  std::string ha1_md5;
+  std::string ha1_sha256;
+  std::string ha1_sha512_256;
+  int strongest_used = 0;  // sip::auth::strength() of the strongest algorithm seen succeed
+  bool allow_md5 = true;
+};
+
+// One registered contact of an address-of-record (RFC 3261 §10.3).
+struct Binding {
+  std::string aor;       // "sip:alice@example.test", canonical form
+  std::string contact;   // the Contact URI as registered
+  std::string call_id;
+  std::uint32_t cseq = 0;
+  std::int64_t expires_at = 0;  // Unix seconds
+  double q = 1.0;
+  std::string path;      // Path header values joined with ", " (RFC 3327)
+  std::string received;  // where the REGISTER came from: "udp:192.0.2.1:5060"
+  std::string instance;  // +sip.instance (RFC 5626), "" if none
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual base::Result<void> add_user(const User& u) = 0;
+  virtual base::Result<void> update_user(const User& u) = 0;  // by username + domain
+  virtual base::Result<void> remove_user(std::string_view username, std::string_view domain) = 0;
+  virtual base::Result<std::optional<User>> find_user(std::string_view username, std::string_view domain) = 0;
+  virtual base::Result<std::vector<User>> list_users() = 0;
+
+  // Inserts or replaces the binding with the same (aor, contact).
+  virtual base::Result<void> put_binding(const Binding& b) = 0;
+  virtual base::Result<void> remove_binding(std::string_view aor, std::string_view contact) = 0;
+  virtual base::Result<void> remove_bindings(std::string_view aor) = 0;
+  // Every binding that expires after `now` (Unix seconds); expired ones are deleted.
+  virtual base::Result<std::vector<Binding>> load_bindings(std::int64_t now) = 0;
+};
+
+}  // namespace warden::store
