@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "parse_command.hpp"
+#include "user_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Warden: a secure SIP proxy, registrar and softphone"};
@@ -12,6 +13,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   warden::app::ParseOptions parse;
   warden::app::add_parse_command(app, parse, exit_code);
+  warden::app::UserOptions user;
+  warden::app::add_user_command(app, user, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
