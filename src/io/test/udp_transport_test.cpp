@@ -1,0 +1,98 @@
+#include "io/udp_transport.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_sink.hpp"
+
+namespace warden::io {
+namespace {
+
+using runtime::TransportKind;
+using test::TestSink;
+
+TEST(UdpTransport, BindsAnEphemeralPort) {
+  EventLoop loop;
+  TestSink sink;
+  auto udp = UdpTransport::open(loop, sink);
+  ASSERT_TRUE(udp.ok()) << udp.error().message();
+  EXPECT_NE((*udp)->local_endpoint().port(), 0);
+  EXPECT_EQ((*udp)->local_endpoint().address_string(), "127.0.0.1");
+  EXPECT_EQ((*udp)->kind(), TransportKind::Udp);
+}
+
+TEST(UdpTransport, RoundTripWithSymmetricResponse) {
+  EventLoop loop;
+  loop.start();
+  TestSink alice_sink, bob_sink;
+  auto alice = UdpTransport::open(loop, alice_sink);
+  auto bob = UdpTransport::open(loop, bob_sink);
+  ASSERT_TRUE(alice.ok() && bob.ok());
+  // Bob answers every request to its source, from the loop thread (the inline send path).
+  bob_sink.on_received = [&](const test::Received& r) {
+    EXPECT_TRUE(loop.in_loop_thread());
+    EXPECT_TRUE((*bob)->send(r.remote, test::ok_response()).ok());
+  };
+
+  const std::string request = test::options_request();
+  auto sent = (*alice)->send((*bob)->local_endpoint(), request);
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ(*sent, runtime::kNoFlow);
+
+  ASSERT_TRUE(bob_sink.wait_messages(1));
+  const auto got = bob_sink.messages()[0];
+  EXPECT_EQ(got.bytes, request);
+  EXPECT_EQ(got.kind, TransportKind::Udp);
+  EXPECT_EQ(got.flow, runtime::kNoFlow);
+  EXPECT_EQ(got.remote, (*alice)->local_endpoint());  // received / rport
+  EXPECT_EQ(got.local, (*bob)->local_endpoint());
+
+  ASSERT_TRUE(alice_sink.wait_messages(1));
+  const auto answer = alice_sink.messages()[0];
+  EXPECT_EQ(answer.bytes, test::ok_response());
+  EXPECT_EQ(answer.remote, (*bob)->local_endpoint());  // the response left from the port the request reached
+}
+
+TEST(UdpTransport, DropsKeepAlivesAndOversizedSends) {
+  EventLoop loop;
+  loop.start();
+  TestSink a_sink, b_sink;
+  auto a = UdpTransport::open(loop, a_sink);
+  auto b = UdpTransport::open(loop, b_sink);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->send((*b)->local_endpoint(), "\r\n\r\n").ok());
+  ASSERT_TRUE((*a)->send((*b)->local_endpoint(), test::options_request(2)).ok());
+  ASSERT_TRUE(b_sink.wait_messages(1));
+  EXPECT_EQ(b_sink.messages()[0].bytes, test::options_request(2));
+
+  auto big = (*a)->send((*b)->local_endpoint(), std::string(70000, 'x'));
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error(), runtime::TransportErrc::MessageTooLarge);
+  EXPECT_EQ((*a)->send(runtime::FlowId{1}, "x").error(), runtime::TransportErrc::NotSupported);
+  auto v6 = runtime::Endpoint::parse("[::1]:5060");
+  EXPECT_FALSE((*a)->send(*v6, "x").ok());
+}
+
+TEST(UdpTransport, ReusePortLetsOneSocketPerLoopShareAPort) {
+  EventLoop loop1, loop2, client_loop;
+  loop1.start();
+  loop2.start();
+  client_loop.start();
+  TestSink shared_sink, client_sink;  // TestSink is thread-safe: both loops call it
+  UdpOptions first;
+  first.reuse_port = true;
+  auto s1 = UdpTransport::open(loop1, shared_sink, first);
+  ASSERT_TRUE(s1.ok()) << s1.error().message();
+  UdpOptions second = first;
+  second.bind = (*s1)->local_endpoint();
+  auto s2 = UdpTransport::open(loop2, shared_sink, second);
+  ASSERT_TRUE(s2.ok()) << s2.error().message();
+  EXPECT_EQ((*s1)->local_endpoint(), (*s2)->local_endpoint());
+
+  auto client = UdpTransport::open(client_loop, client_sink);
+  ASSERT_TRUE(client.ok());
+  for (int i = 1; i <= 20; ++i) ASSERT_TRUE((*client)->send((*s1)->local_endpoint(), test::options_request(i)).ok());
+  ASSERT_TRUE(shared_sink.wait_messages(20));
+}
+
+}  // namespace
+}  // namespace warden::io

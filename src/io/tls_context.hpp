@@ -1,0 +1,31 @@
+#pragma once
+// TlsOptions and the OpenSSL 3 context built from them for SIP over TLS (RFC 3261 §26.3.1,
+// RFC 5922 for certificate identity). TLS 1.2 is the minimum; renegotiation and compression are
+// off. A client verifies the server's chain and its name by default (set per connection by
+// StreamTransport: SNI + SSL_set1_host, or the IP address). A server may require and verify a
+// client certificate (mutual TLS).
+// Errors: make_tls_context() returns OpenSSL's error (asio's ssl category) for an unreadable or
+// mismatching certificate, key or CA file, and base::Errc::Config for a server without a
+// certificate. Thread-safety: the context is immutable once built and shared by connections.
+
+#include <asio/ssl/context.hpp>
+#include <memory>
+#include <string>
+
+#include "base/result.hpp"
+
+namespace warden::io {
+
+struct TlsOptions {
+  std::string certificate_file;  // PEM chain, leaf first: required for a server, for a client only with mutual TLS
+  std::string private_key_file;  // PEM key of the certificate
+  std::string ca_file;           // PEM trust anchors for the peer; empty: the system store
+  bool verify_peer = true;       // client: verify the server (turn off only in tests)
+  bool require_client_certificate = false;  // server: mutual TLS, verified against ca_file
+};
+
+enum class TlsRole : std::uint8_t { Server, Client };
+
+base::Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsOptions& options, TlsRole role);
+
+}  // namespace warden::io
