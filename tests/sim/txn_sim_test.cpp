@@ -78,9 +78,8 @@ struct Uas {
     msg::ResponseOptions fin;
     fin.status = final_status;
     fin.to_tag = to_tag;
-    if (final_status < 300) fin.extra_headers = "Contact: <sip:" + name + ">\r\n";
-    std::string extra(fin.extra_headers);
-    fin.extra_headers = extra;
+    const std::string contact = "Contact: <sip:" + name + ">\r\n";
+    if (final_status < 300) fin.extra_headers = contact;
     msg::build_response(m, fin, out);
     t->send_response(out, final_status, now);
   }

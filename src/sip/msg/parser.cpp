@@ -689,6 +689,7 @@ ParseErrc Parser::header(HeaderId id, std::string_view v) noexcept {
 ParseErrc Parser::run() noexcept {
   const char* const base = s_.data();
   const std::size_t n = s_.size();
+  if (n == 0) return ParseErrc::Incomplete;  // data() may be null: no memchr on it
   // Start line.
   const std::size_t first_max = n < lim_.max_line_bytes ? n : lim_.max_line_bytes;
   const void* nl = std::memchr(base, '\n', first_max);
