@@ -1,0 +1,100 @@
+#pragma once
+// Settings of `warden proxy`: the embedded defaults, overridden by a TOML file (--config), then
+// by command-line flags. Validation happens once, at start-up: a bad value stops the process
+// with a message that names the key ("listen[1]: unknown transport 'sctp'").
+//
+// TOML layout (every key optional):
+//
+//   data_dir = "warden-data"
+//   domains  = ["example.test"]
+//   listen   = ["udp:127.0.0.1:5060", "tcp:127.0.0.1:5060", "tls:127.0.0.1:5061"]
+//   [tls]       certificate = "...", private_key = "...", ca = "...", require_client_certificate = false
+//   [registrar] min_expires = 60, max_expires = 3600, default_expires = 3600, max_contacts = 10
+//   [auth]      realm = "example.test", algorithms = ["SHA-512-256", "SHA-256", "MD5"], nonce_lifetime = 300
+//   [proxy]     record_route = true, max_transactions_per_source = 256
+//   [limits]    max_message_bytes = 65535, max_headers = 128, max_vias = 70, max_body_bytes = 49152
+//   [log]       level = "info", json = false
+//
+// Thread-safety: plain values.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/limits.hpp"
+#include "base/log.hpp"
+#include "base/result.hpp"
+#include "runtime/endpoint.hpp"
+#include "runtime/transport.hpp"
+
+namespace warden::app {
+
+struct Listen {
+  runtime::TransportKind kind = runtime::TransportKind::Udp;
+  runtime::Endpoint endpoint;
+  std::string text;  // as written: "udp:127.0.0.1:5060"
+};
+
+struct Settings {
+  std::filesystem::path data_dir = "warden-data";
+  std::vector<std::string> domains;  // empty: "localhost" and every listen address
+  std::vector<Listen> listens;       // empty after loading: the embedded default (see defaults())
+
+  struct Tls {
+    std::string certificate_file;  // empty: the development CA's server certificate in data_dir
+    std::string private_key_file;
+    std::string ca_file;           // trust anchors for clients and outgoing connections
+    bool require_client_certificate = false;
+  } tls;
+
+  struct Registrar {
+    std::uint32_t min_expires = 60;     // shorter: 423 Interval Too Brief with Min-Expires
+    std::uint32_t max_expires = 3600;   // longer: lowered to this
+    std::uint32_t default_expires = 3600;
+    std::uint32_t max_contacts = 10;    // per address-of-record
+  } registrar;
+
+  struct Auth {
+    std::string realm;  // empty: the first domain
+    std::vector<std::string> algorithms{"SHA-512-256", "SHA-256", "MD5"};  // offered, strongest first
+    std::uint32_t nonce_lifetime = 300;  // seconds
+  } auth;
+
+  struct Proxy {
+    bool record_route = true;
+    std::uint32_t max_transactions_per_source = 256;
+  } proxy;
+
+  base::Limits::Sip limits{};
+
+  struct Log {
+    base::LogLevel level = base::LogLevel::Info;
+    bool json = false;
+  } log;
+};
+
+// Command-line overrides; unset members leave the file's value alone.
+struct Overrides {
+  std::optional<std::filesystem::path> data_dir;
+  std::vector<std::string> domains;  // non-empty: replaces the file's list
+  std::vector<std::string> listens;  // non-empty: replaces the file's list ("udp:127.0.0.1:5060")
+  std::optional<std::string> log_level;
+  std::optional<bool> log_json;
+};
+
+// Parses "udp:127.0.0.1:5060", "tcp:[::1]:5060", "tls:127.0.0.1:5061". Errors name the text.
+base::Result<Listen> parse_listen(std::string_view text, std::string& error);
+
+// Loads `file` (if given) over the defaults, applies `overrides`, fills the embedded default
+// listen addresses when none are given, and validates. On failure returns an error and sets
+// `error` to a one-line message naming the key ("registrar.min_expires: must be at most
+// registrar.max_expires (3600)", "/etc/warden.toml:12:3: parse error: ...").
+base::Result<Settings> load_settings(const std::optional<std::filesystem::path>& file, const Overrides& overrides,
+                                     std::string& error);
+
+// The embedded default listen set: udp and tcp on 127.0.0.1:5060, tls on 127.0.0.1:5061.
+std::vector<Listen> default_listens();
+
+}  // namespace warden::app
