@@ -14,6 +14,21 @@ ServerTxn* TxnTable::find_server(const msg::Message& request) {
   return it == server_keys_.end() ? nullptr : server(it->second);
 }
 
+std::uint64_t TxnTable::find_server_id(const msg::Message& request) const {
+  auto it = server_keys_.find(server_key(request));
+  return it == server_keys_.end() ? 0 : it->second;
+}
+
+std::uint64_t TxnTable::find_cancel_target_id(const msg::Message& cancel) const {
+  auto it = server_keys_.find(cancel_target_key(cancel));
+  return it == server_keys_.end() ? 0 : it->second;
+}
+
+std::uint64_t TxnTable::find_client_id(const msg::Message& response) const {
+  auto it = client_keys_.find(client_key(response));
+  return it == client_keys_.end() ? 0 : it->second;
+}
+
 ServerTxn* TxnTable::find_cancel_target(const msg::Message& cancel) {
   auto it = server_keys_.find(cancel_target_key(cancel));
   return it == server_keys_.end() ? nullptr : server(it->second);

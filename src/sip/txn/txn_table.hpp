@@ -39,11 +39,15 @@ class TxnTable {
   base::Result<std::uint64_t> create_server(const msg::Message& request, bool reliable, std::uint64_t flow,
                                             std::string_view source, TimePoint now);
   ServerTxn* server(std::uint64_t id);
+  // The same look-ups, giving the transaction's id (0 when nothing matches).
+  std::uint64_t find_server_id(const msg::Message& request) const;
+  std::uint64_t find_cancel_target_id(const msg::Message& cancel) const;
 
   // Client side.
   std::uint64_t create_client(std::string_view request, bool reliable, std::uint64_t flow, TimePoint now);
   ClientTxn* find_client(const msg::Message& response);
   ClientTxn* client(std::uint64_t id);
+  std::uint64_t find_client_id(const msg::Message& response) const;
 
   // Timers and actions. Call take_actions() after every event; terminated transactions are
   // removed when their Terminated action is taken.

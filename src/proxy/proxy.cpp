@@ -1,0 +1,936 @@
+#include "proxy/proxy.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "base/error.hpp"
+#include <optional>
+
+#include "proxy/message_edit.hpp"
+#include "sip/auth/nonce_service.hpp"
+#include "sip/auth/verifier.hpp"
+#include "sip/dialog/identifiers.hpp"
+#include "sip/msg/builder.hpp"
+#include "sip/msg/parser.hpp"
+#include "sip/msg/sanity.hpp"
+#include "sip/txn/txn_table.hpp"
+
+namespace warden::proxy {
+
+namespace msg = sip::msg;
+namespace auth = sip::auth;
+namespace txn = sip::txn;
+using runtime::Endpoint;
+using runtime::FlowId;
+using runtime::TransportKind;
+
+namespace {
+
+constexpr std::string_view kAllow = "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, PRACK, SUBSCRIBE, NOTIFY, REFER, MESSAGE\r\n";
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string_view kind_token(TransportKind k) {
+  switch (k) {
+    case TransportKind::Udp: return "UDP";
+    case TransportKind::Tcp: return "TCP";
+    case TransportKind::Tls: return "TLS";
+  }
+  return "UDP";
+}
+
+std::string host_port(const Endpoint& e) {
+  std::string out = e.is_v4() ? e.address_string() : "[" + e.address_string() + "]";
+  out += ':';
+  out += std::to_string(e.port());
+  return out;
+}
+
+bool dialog_creating(msg::Method m) {
+  return m == msg::Method::Invite || m == msg::Method::Subscribe || m == msg::Method::Refer;
+}
+
+// RFC 3261 §16.7 step 6: 6xx first, then the lowest class; within a class the first one.
+int rank(std::uint16_t status) {
+  if (status >= 600) return 0;
+  return status / 100;  // 3, 4, 5
+}
+
+}  // namespace
+
+struct Proxy::Impl {
+  struct Peer {
+    TransportKind kind = TransportKind::Udp;
+    FlowId flow = runtime::kNoFlow;
+    Endpoint endpoint;
+  };
+  struct Branch {
+    std::uint64_t client_id = 0;
+    std::uint16_t status = 0;  // highest status seen on it
+    bool done = false;         // a final response came, or the branch failed
+    bool cancel_wanted = false;
+    bool cancel_sent = false;
+  };
+  struct Context {
+    std::uint64_t server_id = 0;
+    std::string raw;
+    msg::Message req;  // parsed from raw
+    std::vector<Branch> branches;
+    std::uint16_t best_status = 0;
+    std::string best;  // the best final response so far, our Via removed ("" when synthetic)
+    bool final_sent = false;
+    bool cancelled = false;
+  };
+  struct CachedUser {
+    auth::AccountKeys keys;
+    store::User user;
+    base::TimePoint loaded;
+  };
+
+  ProxyConfig cfg;
+  runtime::EventLoop& loop;
+  const base::Clock& clock;
+  store::Store& store;
+  base::Random& rng;
+  base::Logger log;
+
+  std::array<runtime::Transport*, 3> transports{};
+  std::vector<Endpoint> local_endpoints;
+  std::vector<std::string> local_hosts;  // lower-case domains and listen addresses
+
+  txn::TxnTable table;
+  Location location;
+  auth::NonceService nonces;
+  auth::NonceCounter nonce_counter;
+  std::unordered_map<std::string, CachedUser> users;
+
+  std::unordered_map<std::uint64_t, Peer> peers;
+  std::uint64_t next_peer = 1;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Context>> contexts;  // by server txn id
+  std::unordered_map<std::uint64_t, std::uint64_t> branch_owner;        // client id -> server id
+
+  runtime::TimerHandle timer;
+  std::optional<base::TimePoint> armed;
+  runtime::TimerHandle housekeeping;
+
+  msg::Message m;  // the message being handled, reused
+  std::string out;
+  bool draining = false;
+
+  struct Counters {
+    std::atomic<std::uint64_t> requests{0}, responses{0}, dropped{0}, stateless_errors{0}, registrations{0},
+        challenges{0}, auth_failures{0}, forwarded{0}, transactions{0}, bindings{0};
+  } counters;
+
+  Impl(ProxyConfig c, runtime::EventLoop& l, const base::Clock& clk, store::Store& s, base::Random& r, base::Logger lg)
+      : cfg(std::move(c)),
+        loop(l),
+        clock(clk),
+        store(s),
+        rng(r),
+        log(std::move(lg)),
+        table(cfg.timers, cfg.max_transactions_per_source),
+        location(&s),
+        nonces(base::random_token(r, 32), cfg.nonce_lifetime) {
+    for (auto& d : cfg.domains) local_hosts.push_back(lower(d));
+  }
+
+  std::int64_t unix_now() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(clock.wall_now().time_since_epoch()).count();
+  }
+
+  runtime::Transport* transport(TransportKind k) { return transports[static_cast<std::size_t>(k)]; }
+
+  // ---- who we are -------------------------------------------------------------------------
+
+  bool is_local_host(std::string_view host) const {
+    for (const auto& h : local_hosts)
+      if (iequals(h, host)) return true;
+    return false;
+  }
+
+  // A URI that names this proxy itself (a Route we put there, or our address).
+  bool is_us(const msg::Uri& uri) const {
+    if (!uri.is_sip()) return false;
+    auto hop = next_hop_for_uri(uri);
+    if (hop) {
+      for (const auto& e : local_endpoints) {
+        if (e.same_address(hop->endpoint) && e.port() == hop->endpoint.port()) return true;
+      }
+      return false;
+    }
+    // A name: ours if it is one of our domains and no port or our port is given.
+    return is_local_host(uri.host) && !uri.port;
+  }
+
+  bool via_is_ours(const msg::Via& v) const {
+    for (const auto& e : local_endpoints) {
+      const std::uint16_t port = v.port ? *v.port : 5060;
+      if (port != e.port()) continue;
+      auto addr = Endpoint::from_address(v.host, port);
+      if (addr && addr->same_address(e)) return true;
+    }
+    return false;
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  std::uint64_t new_peer(const Peer& p) {
+    const std::uint64_t id = next_peer++;
+    peers.emplace(id, p);
+    return id;
+  }
+
+  base::Result<void> send_to(Peer& p, std::string bytes) {
+    runtime::Transport* t = transport(p.kind);
+    if (t == nullptr) return base::Errc::InvalidArgument;
+    if (runtime::is_stream(p.kind) && p.flow != runtime::kNoFlow) {
+      auto r = t->send(p.flow, bytes);
+      if (r) return {};
+      p.flow = runtime::kNoFlow;  // the connection is gone: open a new one to the address
+    }
+    auto r = t->send(p.endpoint, std::move(bytes));
+    if (!r) return base::Result<void>(r.error());
+    if (runtime::is_stream(p.kind)) p.flow = *r;
+    return {};
+  }
+
+  // Where responses to the request being handled go (RFC 3261 §18.2.2, RFC 3581 §4).
+  Peer reply_peer(const runtime::InboundMessage& in) const {
+    Peer p{in.kind, in.flow, in.remote};
+    if (in.kind == TransportKind::Udp && !m.vias.empty()) {
+      const msg::Via& v = m.vias.front();
+      if (!v.rport) p.endpoint = in.remote.with_port(v.port ? *v.port : 5060);
+    }
+    return p;
+  }
+
+  // A response built and sent without a transaction (malformed requests, 481 to CANCEL ...).
+  void respond_stateless(const runtime::InboundMessage& in, std::uint16_t status, std::string_view reason,
+                         std::string_view extra = {}) {
+    if (m.vias.empty() || m.call_id.empty() || m.cseq.method_text.empty()) {
+      counters.dropped++;
+      return;
+    }
+    out.clear();
+    msg::ResponseOptions o;
+    o.status = status;
+    o.reason = reason;
+    std::string tag;
+    if (m.to.tag.empty() && status > 100) {
+      tag = sip::dialog::new_tag(rng);
+      o.to_tag = tag;
+    }
+    o.extra_headers = extra;
+    msg::build_response(m, o, out);
+    Peer p = reply_peer(in);
+    (void)send_to(p, std::move(out));
+    out = std::string();
+  }
+
+  // A response to the current request through its server transaction.
+  void respond(std::uint64_t sid, std::uint16_t status, std::string_view reason = {}, std::string_view extra = {}) {
+    txn::ServerTxn* st = table.server(sid);
+    if (st == nullptr) return;
+    std::string bytes;
+    msg::ResponseOptions o;
+    o.status = status;
+    o.reason = reason;
+    std::string tag;
+    if (m.to.tag.empty() && status > 100) {
+      tag = sip::dialog::new_tag(rng);
+      o.to_tag = tag;
+    }
+    o.extra_headers = extra;
+    msg::build_response(m, o, bytes);
+    st->send_response(std::move(bytes), status, clock.now());
+  }
+
+  // ---- the transaction table's actions and timers -----------------------------------------
+
+  void pump() {
+    for (;;) {
+      auto actions = table.take_actions();
+      if (actions.empty()) break;
+      for (auto& a : actions) handle_action(a);
+    }
+    counters.transactions = table.size();
+    auto next = table.next_deadline();
+    if (next && (!armed || *next < *armed)) {
+      armed = next;
+      timer = loop.arm(*next, [this] {
+        armed.reset();
+        table.on_timer(clock.now());
+        pump();
+      });
+    }
+  }
+
+  void handle_action(txn::TableAction& a) {
+    switch (a.action.kind) {
+      case txn::Action::Kind::Send: {
+        auto it = peers.find(a.flow);
+        if (it == peers.end()) return;
+        auto r = send_to(it->second, std::move(a.action.bytes));
+        if (!r) {
+          if (a.client) {
+            if (auto* ct = table.client(a.txn_id)) ct->on_transport_error(clock.now());
+          } else if (auto* st = table.server(a.txn_id)) {
+            st->on_transport_error(clock.now());
+          }
+        }
+        return;
+      }
+      case txn::Action::Kind::Timeout:
+        if (a.client) branch_failed(a.txn_id, 408);
+        return;
+      case txn::Action::Kind::TransportError:
+        if (a.client) branch_failed(a.txn_id, 503);
+        return;
+      case txn::Action::Kind::Terminated:
+        peers.erase(a.flow);
+        if (a.client) {
+          branch_failed(a.txn_id, 408);  // a no-op when the branch already had its final response
+          branch_owner.erase(a.txn_id);
+          branch_peer.erase(a.txn_id);
+        } else {
+          auto it = contexts.find(a.txn_id);
+          if (it != contexts.end()) {
+            cancel_branches(*it->second);
+            for (const auto& b : it->second->branches) branch_owner.erase(b.client_id);
+            contexts.erase(it);
+          }
+        }
+        return;
+    }
+  }
+
+  // ---- entry point ------------------------------------------------------------------------
+
+  void on_message(const runtime::InboundMessage& in) {
+    const msg::Framing framing = in.kind == TransportKind::Udp ? msg::Framing::Datagram : msg::Framing::Stream;
+    const msg::Verdict v = msg::parse_message(in.bytes, m, cfg.limits, framing);
+    if (!v.accepted()) {
+      // Answer what can be answered without understanding the message (§8.2.6.1, §21.5.6).
+      out.clear();
+      const std::string tag = v.action == msg::Action::Respond ? sip::dialog::new_tag(rng) : std::string();
+      if (v.action == msg::Action::Respond && m.method != msg::Method::Ack &&
+          build_stateless_error(in.bytes, v.status, v.reason, tag, {}, out)) {
+        counters.stateless_errors++;
+        Peer p{in.kind, in.flow, in.remote};
+        (void)send_to(p, std::move(out));
+        out = std::string();
+      } else {
+        counters.dropped++;
+        if (v.action == msg::Action::Close && runtime::is_stream(in.kind)) {
+          if (auto* t = transport(in.kind)) t->close(in.flow);
+        }
+      }
+      log.debug("malformed message", {{"from", in.remote.to_string()}, {"status", v.status}});
+      return;
+    }
+    if (m.is_response()) {
+      counters.responses++;
+      on_response();
+    } else {
+      counters.requests++;
+      on_request(in);
+    }
+    pump();
+  }
+
+  // ---- requests ---------------------------------------------------------------------------
+
+  void on_request(const runtime::InboundMessage& in) {
+    msg::SanityOptions so;
+    so.role = msg::Role::Proxy;
+    const msg::Verdict sv = msg::check(m, so);
+    if (!sv.accepted()) {
+      if (sv.action == msg::Action::Respond && m.method != msg::Method::Ack) {
+        counters.stateless_errors++;
+        respond_stateless(in, sv.status, sv.reason);
+      } else {
+        counters.dropped++;
+      }
+      return;
+    }
+    const base::TimePoint now = clock.now();
+    if (const std::uint64_t sid = table.find_server_id(m); sid != 0) {
+      table.server(sid)->on_request(m, now);  // a retransmission, or the ACK for our non-2xx
+      return;
+    }
+    if (m.method == msg::Method::Ack) {
+      forward_ack(in);
+      return;
+    }
+    if (draining) {
+      respond_stateless(in, 503, "Shutting Down", "Retry-After: 5\r\n");
+      return;
+    }
+    const Peer reply = reply_peer(in);
+    const std::uint64_t pid = new_peer(reply);
+    auto created = table.create_server(m, runtime::is_stream(in.kind), pid, in.remote.address_string(), now);
+    if (!created) {
+      peers.erase(pid);
+      respond_stateless(in, 503, "Too Many Transactions", "Retry-After: 2\r\n");
+      return;
+    }
+    const std::uint64_t sid = *created;
+    if (m.method == msg::Method::Cancel) {
+      on_cancel(sid);
+      return;
+    }
+    if (m.method == msg::Method::Invite) respond(sid, 100);
+    route(in, sid);
+  }
+
+  void on_cancel(std::uint64_t sid) {
+    const std::uint64_t target = table.find_cancel_target_id(m);
+    if (target == 0) {
+      respond(sid, 481);
+      return;
+    }
+    respond(sid, 200);
+    auto it = contexts.find(target);
+    if (it == contexts.end() || it->second->final_sent) return;
+    it->second->cancelled = true;
+    cancel_branches(*it->second);
+  }
+
+  void route(const runtime::InboundMessage& in, std::uint64_t sid) {
+    // Max-Forwards (§16.3 step 3); OPTIONS for us is answered even at 0 (§11).
+    const bool pop = !m.routes.empty() && is_us(m.routes.front().uri);
+    const std::size_t remaining = m.routes.size() - (pop ? 1 : 0);
+    const bool to_us = remaining == 0 && (is_us(m.request_uri) || (m.request_uri.user.empty() && is_local_host(m.request_uri.host)));
+    if (m.method == msg::Method::Options && to_us) {
+      respond(sid, 200, {}, std::string(kAllow) + "Accept: application/sdp\r\nSupported: path\r\n");
+      return;
+    }
+    if (m.max_forwards == 0) {
+      respond(sid, 483);
+      return;
+    }
+    // Loop detection (§16.3 step 4): our Via with the same routing fingerprint.
+    const std::string hash = loop_hash(m);
+    for (const auto& v : m.vias) {
+      if (v.branch.size() > 7 + hash.size() && v.branch.substr(7, hash.size()) == hash && via_is_ours(v)) {
+        respond(sid, 482);
+        return;
+      }
+    }
+    const bool local_target = remaining == 0 && m.request_uri.is_sip() && is_local_host(m.request_uri.host);
+    if (m.method == msg::Method::Register && local_target) {
+      on_register(in, sid);
+      return;
+    }
+    const bool in_dialog = !m.to.tag.empty();
+    bool authenticated = false;
+    if (!in_dialog && m.from.uri.is_sip() && is_local_host(m.from.uri.host)) {
+      // Initial request from one of our users: proxy authentication (§22.3), and the From
+      // user must be the authenticated one (no calling as somebody else).
+      const std::string realm = lower(m.from.uri.host);
+      std::string user;
+      if (!authenticate(sid, true, realm, user)) return;
+      if (user != m.from.uri.user) {
+        respond(sid, 403, "From Does Not Match Credentials");
+        return;
+      }
+      authenticated = true;
+    }
+    if (remaining > 0) {
+      // Loose routing (§16.4, §16.6 step 6): the next Route decides, the Request-URI stays.
+      if (in_dialog && !pop) {
+        respond(sid, 403, "Not Routed Here");
+        return;
+      }
+      auto hop = next_hop_for_uri(m.routes[pop ? 1 : 0].uri);
+      if (!hop) {
+        respond(sid, 503, "Cannot Resolve Route");
+        return;
+      }
+      forward(in, sid, {*hop, {}, {}}, pop, false);
+      return;
+    }
+    if (local_target) {
+      if (m.request_uri.user.empty()) {
+        respond(sid, 404);
+        return;
+      }
+      const std::string aor = canonical_aor(m.request_uri.user, m.request_uri.host);
+      const auto& bindings = location.lookup(aor, unix_now());
+      if (bindings.empty()) {
+        const bool exists = find_user(m.request_uri.user, lower(m.request_uri.host)) != nullptr;
+        respond(sid, exists ? 480 : 404);
+        return;
+      }
+      std::vector<Target> targets;
+      for (const auto& b : bindings) {
+        std::optional<NextHop> hop;
+        if (!b.received.empty()) hop = parse_next_hop(b.received);
+        msg::Uri contact;
+        if (!hop && msg::parse_uri(b.contact, contact)) hop = next_hop_for_uri(contact);
+        if (!hop) continue;
+        targets.push_back(Target{*hop, b.contact, b.path});
+      }
+      if (targets.empty()) {
+        respond(sid, 480);
+        return;
+      }
+      forward_many(in, sid, targets, pop);
+      return;
+    }
+    // A foreign target: only our authenticated users, and in-dialog requests that came through
+    // our Record-Route, may use us as a relay.
+    if (!authenticated && !(in_dialog && pop)) {
+      respond(sid, 403, "Relaying Denied");
+      return;
+    }
+    auto hop = next_hop_for_uri(m.request_uri);
+    if (!hop) {
+      respond(sid, 503, "Cannot Resolve Target");
+      return;
+    }
+    forward(in, sid, {*hop, {}, {}}, pop, false);
+  }
+
+  // ---- authentication ---------------------------------------------------------------------
+
+  const CachedUser* find_user(std::string_view username, const std::string& domain) {
+    std::string key(username);
+    key += '@';
+    key += domain;
+    const base::TimePoint now = clock.now();
+    auto it = users.find(key);
+    if (it != users.end() && now - it->second.loaded < std::chrono::seconds(60)) return &it->second;
+    auto found = store.find_user(username, domain);
+    if (!found || !*found) {
+      if (it != users.end()) users.erase(it);
+      return nullptr;
+    }
+    if (users.size() > 200000) users.clear();  // bound the cache; it refills on demand
+    CachedUser cu;
+    cu.user = **found;
+    cu.keys.ha1_md5 = cu.user.ha1_md5;
+    cu.keys.ha1_sha256 = cu.user.ha1_sha256;
+    cu.keys.ha1_sha512_256 = cu.user.ha1_sha512_256;
+    cu.keys.strongest_used = static_cast<auth::Algorithm>(std::clamp(cu.user.strongest_used, 0, 2));
+    cu.keys.allow_md5 = cu.user.allow_md5;
+    cu.loaded = now;
+    auto [pos, inserted] = users.insert_or_assign(std::move(key), std::move(cu));
+    return &pos->second;
+  }
+
+  void challenge(std::uint64_t sid, bool proxy, std::string_view realm, bool stale) {
+    counters.challenges++;
+    auto values = auth::make_challenges(nonces, rng, clock.wall_now(), realm, stale, cfg.algorithms);
+    std::string extra;
+    for (const auto& v : values) {
+      extra += proxy ? "Proxy-Authenticate: " : "WWW-Authenticate: ";
+      extra += v;
+      extra += "\r\n";
+    }
+    respond(sid, proxy ? 407 : 401, {}, extra);
+  }
+
+  // True when the request carries valid credentials for `realm`; otherwise the challenge has
+  // been sent. `user` gets the authenticated user name.
+  bool authenticate(std::uint64_t sid, bool proxy, const std::string& realm, std::string& user) {
+    const msg::Credentials* cred = nullptr;
+    for (const auto& c : m.credentials) {
+      if (c.proxy == proxy && iequals(c.scheme, "Digest") && c.realm == realm) {
+        cred = &c;
+        break;
+      }
+    }
+    if (cred == nullptr) {
+      challenge(sid, proxy, realm, false);
+      return false;
+    }
+    const CachedUser* cu = find_user(cred->username, realm);
+    auth::DigestVerifier verifier(nonces, nonce_counter, realm);
+    const auth::VerifyResult r =
+        verifier.verify(*cred, m.method_text, m.body, cu != nullptr ? &cu->keys : nullptr, clock.wall_now());
+    if (r.outcome == auth::Outcome::Ok) {
+      user = std::string(cred->username);
+      if (auth::strength(r.algorithm) > auth::strength(cu->keys.strongest_used)) raise_strength(*cu, r.algorithm);
+      return true;
+    }
+    if (r.outcome != auth::Outcome::Stale) {
+      counters.auth_failures++;
+      log.warn("authentication failed", {{"user", cred->username},
+                                          {"realm", realm},
+                                          {"method", m.method_text},
+                                          {"outcome", auth::to_string(r.outcome)}});
+    }
+    challenge(sid, proxy, realm, r.outcome == auth::Outcome::Stale);
+    return false;
+  }
+
+  // No downgrade (RFC 8760 §3): remember the strongest algorithm this account has used.
+  void raise_strength(const CachedUser& cu, auth::Algorithm a) {
+    std::string key = cu.user.username + "@" + cu.user.domain;
+    auto it = users.find(key);
+    if (it == users.end()) return;
+    it->second.keys.strongest_used = a;
+    it->second.user.strongest_used = auth::strength(a);
+    auto r = store.update_user(it->second.user);
+    if (!r) log.error("store: cannot record the account's algorithm", {{"user", key}, {"error", r.error().message()}});
+  }
+
+  // ---- registrar --------------------------------------------------------------------------
+
+  void on_register(const runtime::InboundMessage& in, std::uint64_t sid) {
+    if (!m.to.uri.is_sip() || !is_local_host(m.to.uri.host)) {
+      respond(sid, 404, "Domain Not Served");
+      return;
+    }
+    const std::string realm = lower(m.to.uri.host);
+    std::string user;
+    if (!authenticate(sid, false, realm, user)) return;
+    // §10.3 step 4: only the owner of an address-of-record may change its bindings.
+    if (user != m.to.uri.user) {
+      respond(sid, 403, "Not Your Address");
+      return;
+    }
+    const std::string aor = canonical_aor(m.to.uri.user, realm);
+    // Where to reach this UA: its Contact, unless it registered over a connection or from
+    // behind a NAT (the top Via's sent-by is not where the request came from).
+    std::string received;
+    const msg::Via& via = m.vias.front();
+    const auto sent_by = Endpoint::from_address(via.host, via.port ? *via.port : 5060);
+    if (runtime::is_stream(in.kind) || !sent_by || *sent_by != in.remote)
+      received = format_next_hop(NextHop{in.kind, in.remote});
+    RegisterResult r = process_register(m, aor, location, cfg.registrar, unix_now(), received);
+    if (r.status == 200) {
+      counters.registrations++;
+      counters.bindings = location.binding_count();
+      if (r.changed) log.debug("register", {{"aor", aor}, {"from", in.remote.to_string()}});
+    } else {
+      log.info("register refused", {{"aor", aor}, {"status", r.status}});
+    }
+    respond(sid, r.status, r.reason, r.extra_headers);
+  }
+
+  // ---- forwarding -------------------------------------------------------------------------
+
+  struct Target {
+    NextHop hop;
+    std::string request_uri;  // "" keeps the request's
+    std::string path;         // Route values to prepend
+  };
+
+  void forward(const runtime::InboundMessage& in, std::uint64_t sid, const Target& t, bool pop, bool) {
+    forward_many(in, sid, std::vector<Target>{t}, pop);
+  }
+
+  // The Via, Record-Route and branch for one hop out through transport `k`.
+  std::string our_via(TransportKind k, std::string_view branch) {
+    runtime::Transport* t = transport(k);
+    std::string v = "SIP/2.0/";
+    v += kind_token(k);
+    v += ' ';
+    v += host_port(t->local_endpoint());
+    v += ";branch=";
+    v += branch;
+    if (k == TransportKind::Udp) v += ";rport";
+    return v;
+  }
+
+  std::string record_route_for(const runtime::InboundMessage& in) {
+    std::string rr = "<sip:";
+    rr += host_port(in.local);
+    if (in.kind == TransportKind::Tcp) rr += ";transport=tcp";
+    if (in.kind == TransportKind::Tls) rr += ";transport=tls";
+    rr += ";lr>";
+    return rr;
+  }
+
+  void forward_many(const runtime::InboundMessage& in, std::uint64_t sid, const std::vector<Target>& targets, bool pop) {
+    auto ctx = std::make_unique<Context>();
+    ctx->server_id = sid;
+    ctx->raw.assign(m.bytes);
+    if (!msg::parse_message(ctx->raw, ctx->req, cfg.limits, msg::Framing::Datagram).accepted()) {
+      respond(sid, 500);
+      return;
+    }
+    const msg::Message& req = ctx->req;
+    const std::string hash = loop_hash(req);
+    const std::string rr = cfg.record_route && dialog_creating(req.method) ? record_route_for(in) : std::string();
+    const msg::Via& prev = req.vias.front();
+    const std::string source = in.remote.address_string();
+    const bool add_received = prev.rport || prev.host != source;
+    const base::TimePoint now = clock.now();
+    for (const auto& t : targets) {
+      if (transport(t.hop.kind) == nullptr) continue;
+      std::string branch = sip::dialog::new_branch(rng);
+      branch.insert(msg::kBranchCookie.size(), hash + ".");
+      const std::string via = our_via(t.hop.kind, branch);
+      ForwardEdits e;
+      e.request_uri = t.request_uri;
+      e.pop_route = pop;
+      e.via = via;
+      e.received = add_received ? std::string_view(source) : std::string_view{};
+      e.rport = prev.rport ? in.remote.port() : 0;
+      e.record_route = rr;
+      e.path_routes = t.path;
+      e.max_forwards = req.max_forwards < 0 ? 70 : req.max_forwards - 1;
+      std::string bytes;
+      build_forward(req, e, bytes);
+      const std::uint64_t pid = new_peer(Peer{t.hop.kind, runtime::kNoFlow, t.hop.endpoint});
+      const std::uint64_t cid = table.create_client(bytes, runtime::is_stream(t.hop.kind), pid, now);
+      branch_owner[cid] = sid;
+      branch_peer[cid] = Peer{t.hop.kind, runtime::kNoFlow, t.hop.endpoint};
+      ctx->branches.push_back(Branch{cid});
+      counters.forwarded++;
+    }
+    if (ctx->branches.empty()) {
+      respond(sid, 503, "No Usable Transport");
+      return;
+    }
+    contexts[sid] = std::move(ctx);
+  }
+
+  // ACK for a 2xx (§16.6, §13.2.2.4): a request of its own, relayed without a transaction.
+  void forward_ack(const runtime::InboundMessage& in) {
+    const bool pop = !m.routes.empty() && is_us(m.routes.front().uri);
+    if (!pop) {
+      counters.dropped++;  // not routed through us: nothing to relay
+      return;
+    }
+    const std::size_t next = 1;
+    auto hop = m.routes.size() > next ? next_hop_for_uri(m.routes[next].uri) : next_hop_for_uri(m.request_uri);
+    if (!hop || transport(hop->kind) == nullptr || m.max_forwards == 0) {
+      counters.dropped++;
+      return;
+    }
+    // A branch that is the same for every retransmission of this ACK.
+    std::string branch(msg::kBranchCookie);
+    branch += loop_hash(m);
+    branch += ".ack.";
+    branch += m.vias.front().branch.substr(0, 64);
+    const std::string via = our_via(hop->kind, branch);
+    ForwardEdits e;
+    e.pop_route = true;
+    e.via = via;
+    const std::string source = in.remote.address_string();
+    const msg::Via& prev = m.vias.front();
+    e.received = (prev.rport || prev.host != source) ? std::string_view(source) : std::string_view{};
+    e.rport = prev.rport ? in.remote.port() : 0;
+    e.max_forwards = m.max_forwards < 0 ? 70 : m.max_forwards - 1;
+    std::string bytes;
+    build_forward(m, e, bytes);
+    Peer p{hop->kind, runtime::kNoFlow, hop->endpoint};
+    (void)send_to(p, std::move(bytes));
+    counters.forwarded++;
+  }
+
+  // ---- responses --------------------------------------------------------------------------
+
+  void on_response() {
+    if (m.vias.empty() || !via_is_ours(m.vias.front())) {
+      counters.dropped++;
+      return;
+    }
+    const std::uint64_t cid = table.find_client_id(m);
+    if (cid == 0) {
+      relay_stateless();
+      return;
+    }
+    if (table.client(cid)->on_response(m, clock.now()) == txn::Disposition::Absorb) return;
+    auto owner = branch_owner.find(cid);
+    if (owner == branch_owner.end()) {
+      if (m.status >= 200 && m.status < 300) relay_stateless();  // a 2xx retransmission after the fact
+      return;
+    }
+    auto cit = contexts.find(owner->second);
+    if (cit == contexts.end()) {
+      if (m.status >= 200 && m.status < 300) relay_stateless();
+      return;
+    }
+    Context& ctx = *cit->second;
+    Branch* b = nullptr;
+    for (auto& x : ctx.branches)
+      if (x.client_id == cid) b = &x;
+    if (b == nullptr) return;
+    const std::uint16_t status = m.status;
+    if (status < 200) {
+      b->status = std::max(b->status, status);
+      if (b->cancel_wanted && !b->cancel_sent) send_cancel(*b);
+      if (status == 100 || ctx.final_sent) return;
+      std::string bytes;
+      strip_top_via(m, bytes);
+      if (auto* st = table.server(ctx.server_id)) st->send_response(std::move(bytes), status, clock.now());
+      return;
+    }
+    b->status = status;
+    b->done = true;
+    if (status < 300) {
+      // Every 2xx goes upstream (§16.7 step 5); the other branches of an INVITE are cancelled.
+      std::string bytes;
+      strip_top_via(m, bytes);
+      if (auto* st = table.server(ctx.server_id)) st->send_response(std::move(bytes), status, clock.now());
+      ctx.final_sent = true;
+      cancel_branches(ctx);
+      return;
+    }
+    if (ctx.final_sent) return;
+    if (ctx.best_status == 0 || rank(status) < rank(ctx.best_status)) {
+      ctx.best_status = status;
+      ctx.best.clear();
+      strip_top_via(m, ctx.best);
+    }
+    if (status >= 600) cancel_branches(ctx);
+    maybe_finish(ctx);
+  }
+
+  void relay_stateless() {
+    if (m.vias.size() < 2) {
+      counters.dropped++;
+      return;
+    }
+    auto hop = next_hop_for_via(m.vias[1]);
+    if (!hop || transport(hop->kind) == nullptr) {
+      counters.dropped++;
+      return;
+    }
+    std::string bytes;
+    strip_top_via(m, bytes);
+    Peer p{hop->kind, runtime::kNoFlow, hop->endpoint};
+    (void)send_to(p, std::move(bytes));
+  }
+
+  void branch_failed(std::uint64_t cid, std::uint16_t status) {
+    auto owner = branch_owner.find(cid);
+    if (owner == branch_owner.end()) return;
+    auto cit = contexts.find(owner->second);
+    if (cit == contexts.end()) return;
+    Context& ctx = *cit->second;
+    for (auto& b : ctx.branches) {
+      if (b.client_id != cid || b.done) continue;
+      b.done = true;
+      b.status = status;
+      if (!ctx.final_sent && (ctx.best_status == 0 || rank(status) < rank(ctx.best_status))) {
+        ctx.best_status = status;
+        ctx.best.clear();
+      }
+    }
+    maybe_finish(ctx);
+  }
+
+  void maybe_finish(Context& ctx) {
+    if (ctx.final_sent) return;
+    for (const auto& b : ctx.branches)
+      if (!b.done) return;
+    ctx.final_sent = true;
+    txn::ServerTxn* st = table.server(ctx.server_id);
+    if (st == nullptr) return;
+    std::uint16_t status = ctx.best_status == 0 ? 408 : ctx.best_status;
+    if (status == 503) status = 500;  // §16.7 step 6: a 503 downstream is not ours to give
+    if (!ctx.best.empty() && status == ctx.best_status) {
+      st->send_response(std::move(ctx.best), status, clock.now());
+      return;
+    }
+    if (ctx.cancelled && status == 408) status = 487;
+    std::string bytes;
+    msg::ResponseOptions o;
+    o.status = status;
+    std::string tag = sip::dialog::new_tag(rng);
+    if (ctx.req.to.tag.empty()) o.to_tag = tag;
+    msg::build_response(ctx.req, o, bytes);
+    st->send_response(std::move(bytes), status, clock.now());
+  }
+
+  void send_cancel(Branch& b) {
+    txn::ClientTxn* ct = table.client(b.client_id);
+    if (ct == nullptr || !ct->is_invite()) return;
+    b.cancel_sent = true;
+    std::string bytes;
+    msg::build_cancel(ct->request(), bytes);
+    // The CANCEL goes where the INVITE went (§9.1).
+    auto peer_of = branch_peer.find(b.client_id);
+    if (peer_of == branch_peer.end()) return;
+    const std::uint64_t pid = new_peer(peer_of->second);
+    (void)table.create_client(bytes, runtime::is_stream(peer_of->second.kind), pid, clock.now());
+  }
+
+  std::unordered_map<std::uint64_t, Peer> branch_peer;  // where each branch's INVITE went
+
+  void cancel_branches(Context& ctx) {
+    for (auto& b : ctx.branches) {
+      if (b.done || b.cancel_sent) continue;
+      if (b.status >= 100)
+        send_cancel(b);
+      else
+        b.cancel_wanted = true;  // §9.1: wait for a provisional response before cancelling
+    }
+  }
+};
+
+Proxy::Proxy(ProxyConfig config, runtime::EventLoop& loop, const base::Clock& clock, store::Store& store,
+             base::Random& rng, base::Logger log)
+    : impl_(std::make_unique<Impl>(std::move(config), loop, clock, store, rng, std::move(log))) {}
+
+Proxy::~Proxy() = default;
+
+void Proxy::add_transport(runtime::Transport& t) {
+  impl_->transports[static_cast<std::size_t>(t.kind())] = &t;
+  const Endpoint e = t.local_endpoint();
+  impl_->local_endpoints.push_back(e);
+  impl_->local_hosts.push_back(e.address_string());
+}
+
+base::Result<void> Proxy::start() {
+  auto r = impl_->location.load(impl_->unix_now());
+  if (!r) return r;
+  impl_->counters.bindings = impl_->location.binding_count();
+  impl_->log.info("bindings loaded", {{"bindings", impl_->location.binding_count()},
+                                      {"aors", impl_->location.aor_count()}});
+  return {};
+}
+
+void Proxy::on_message(const runtime::InboundMessage& in) { impl_->on_message(in); }
+
+void Proxy::on_flow_closed(runtime::FlowId flow, const runtime::Endpoint&, std::error_code) {
+  for (auto& [id, p] : impl_->peers)
+    if (p.flow == flow && runtime::is_stream(p.kind)) p.flow = runtime::kNoFlow;
+}
+
+void Proxy::drain() { impl_->draining = true; }
+
+void Proxy::reload() { impl_->users.clear(); }
+
+bool Proxy::idle() const noexcept { return impl_->table.size() == 0; }
+
+ProxyStats Proxy::stats() const noexcept {
+  const auto& c = impl_->counters;
+  ProxyStats s;
+  s.requests = c.requests;
+  s.responses = c.responses;
+  s.dropped = c.dropped;
+  s.stateless_errors = c.stateless_errors;
+  s.registrations = c.registrations;
+  s.challenges = c.challenges;
+  s.auth_failures = c.auth_failures;
+  s.forwarded = c.forwarded;
+  s.transactions = c.transactions;
+  s.bindings = c.bindings;
+  return s;
+}
+
+}  // namespace warden::proxy

@@ -1,0 +1,106 @@
+#pragma once
+// Proxy: the registrar and stateful proxy role (RFC 3261 §10, §16) over the transaction engine.
+//
+// One Proxy runs on one event loop and receives every message of the transports it is given
+// (it is their TransportSink). For each request, in order:
+//   parse with limits (malformed: stateless 400/505/... or drop) → role checks (sanity) →
+//   ACK for 2xx: stateless forwarding → retransmission: absorbed by its server transaction →
+//   CANCEL: 200 and CANCEL of the pending branches, or 481 → new server transaction (per-source
+//   limit, 503 beyond) → Max-Forwards (483) and loop detection (482) → our Route popped →
+//   REGISTER for a local domain: digest (401), ownership of the AoR (403), registrar →
+//   OPTIONS for us: 200 → initial requests from a local user: proxy digest (407), From must be
+//   the authenticated user (403) → target: next Route, or the location of a local AoR (404 /
+//   480 when there is none), or a foreign IP target only for an authenticated local user
+//   (403 otherwise) → one client transaction per contact (parallel forking), Record-Route for
+//   dialog-creating requests.
+// Responses: matched to their client transaction, our Via removed; provisionals and 2xx go
+// upstream at once (a 2xx cancels the other branches of an INVITE); other finals wait for the
+// best one (6xx, else the lowest class; 503 becomes 500) once every branch has answered.
+// Unmatched responses are relayed statelessly by their Via.
+//
+// Realms are the local domains; a user "alice" of "example.test" authenticates in realm
+// "example.test" (HA1 values are stored per domain by `warden user`).
+// Thread-safety: everything on the loop thread; stats() from anywhere.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/limits.hpp"
+#include "base/log.hpp"
+#include "base/random.hpp"
+#include "base/result.hpp"
+#include "proxy/location.hpp"
+#include "proxy/registrar.hpp"
+#include "runtime/event_loop.hpp"
+#include "runtime/transport.hpp"
+#include "sip/auth/digest.hpp"
+#include "sip/txn/timer_config.hpp"
+#include "store/store.hpp"
+
+namespace warden::proxy {
+
+struct ProxyConfig {
+  std::vector<std::string> domains;  // local domains (lower case); listen addresses are always local
+  RegistrarConfig registrar;
+  std::vector<sip::auth::Algorithm> algorithms{sip::auth::Algorithm::Sha512_256, sip::auth::Algorithm::Sha256,
+                                               sip::auth::Algorithm::Md5};
+  base::Duration nonce_lifetime = std::chrono::seconds(300);
+  bool record_route = true;
+  std::size_t max_transactions_per_source = 256;
+  base::Limits::Sip limits{};
+  sip::txn::TimerConfig timers{};
+};
+
+struct ProxyStats {
+  std::uint64_t requests = 0;
+  std::uint64_t responses = 0;
+  std::uint64_t dropped = 0;           // malformed, unroutable or refused without an answer
+  std::uint64_t stateless_errors = 0;  // malformed requests answered without a transaction
+  std::uint64_t registrations = 0;     // REGISTERs answered 200
+  std::uint64_t challenges = 0;        // 401 + 407 sent
+  std::uint64_t auth_failures = 0;     // credentials that did not verify
+  std::uint64_t forwarded = 0;         // requests sent on a branch
+  std::uint64_t transactions = 0;      // open now
+  std::uint64_t bindings = 0;          // registered contacts now
+};
+
+class Proxy final : public runtime::TransportSink {
+ public:
+  // `clock` gives the monotonic time for the transactions and wall time for nonces and expiry;
+  // `loop` arms the timers. Every reference must outlive the Proxy.
+  Proxy(ProxyConfig config, runtime::EventLoop& loop, const base::Clock& clock, store::Store& store,
+        base::Random& rng, base::Logger log);
+  ~Proxy() override;
+  Proxy(const Proxy&) = delete;
+  Proxy& operator=(const Proxy&) = delete;
+
+  // Registers a transport to receive from and send on (at most one per kind). Its local
+  // endpoint becomes one of our addresses. Call before start(), on the loop thread.
+  void add_transport(runtime::Transport& transport);
+  // Loads the bindings from the store. Call once on the loop thread before traffic.
+  base::Result<void> start();
+
+  void on_message(const runtime::InboundMessage& in) override;
+  void on_flow_closed(runtime::FlowId flow, const runtime::Endpoint& remote, std::error_code why) override;
+
+  // Draining: new requests get 503 (Retry-After), open transactions finish. idle() says when
+  // nothing is open any more.
+  void drain();
+  // Forgets cached accounts (password changes, removed users apply at once).
+  void reload();
+  bool idle() const noexcept;
+
+  ProxyStats stats() const noexcept;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace warden::proxy

@@ -1,0 +1,583 @@
+// The proxy on a manual clock and recording transports: digest challenges and answers, replay
+// and downgrade refusal, ownership of the AoR, forking with best-response selection, CANCEL,
+// loop detection, Max-Forwards, relaying policy, OPTIONS, malformed input, branch timeouts.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+
+#include "base/error.hpp"
+#include "crypto/csprng.hpp"
+#include "proxy/proxy.hpp"
+#include "sip/auth/digest.hpp"
+#include "sip/msg/parser.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace warden::proxy {
+namespace {
+
+namespace msg = sip::msg;
+namespace auth = sip::auth;
+using runtime::Endpoint;
+using runtime::TransportKind;
+
+// An event loop driven by hand: timers fire when the test advances the clock.
+class ManualLoop final : public runtime::EventLoop {
+ public:
+  explicit ManualLoop(base::ManualClock& c) : clock_(c) {}
+  struct Control final : runtime::TimerControl {
+    bool cancelled = false;
+    void cancel() noexcept override { cancelled = true; }
+  };
+  void post(runtime::Task t) override { t(); }
+  runtime::TimerHandle arm(base::TimePoint at, runtime::Task t) override {
+    auto c = std::make_shared<Control>();
+    timers_.emplace(at, std::make_pair(c, std::move(t)));
+    return runtime::TimerHandle(c);
+  }
+  base::TimePoint now() const noexcept override { return clock_.now(); }
+  bool in_loop_thread() const noexcept override { return true; }
+  void advance(base::Duration d) {
+    const base::TimePoint end = clock_.now() + d;
+    while (!timers_.empty() && timers_.begin()->first <= end) {
+      auto node = timers_.extract(timers_.begin());
+      clock_.set(std::max(clock_.now(), node.key()));
+      if (!node.mapped().first->cancelled) node.mapped().second();
+    }
+    clock_.set(end);
+  }
+
+ private:
+  base::ManualClock& clock_;
+  std::multimap<base::TimePoint, std::pair<std::shared_ptr<Control>, runtime::Task>> timers_;
+};
+
+class RecordingTransport final : public runtime::Transport {
+ public:
+  RecordingTransport(TransportKind k, Endpoint local) : kind_(k), local_(local) {}
+  TransportKind kind() const noexcept override { return kind_; }
+  Endpoint local_endpoint() const noexcept override { return local_; }
+  base::Result<runtime::FlowId> send(const Endpoint& to, std::string bytes) override {
+    sent.push_back({to, std::move(bytes)});
+    return runtime::kNoFlow;
+  }
+  base::Result<void> send(runtime::FlowId, std::string) override { return base::Errc::InvalidArgument; }
+  base::Result<runtime::FlowId> connect(const Endpoint&, std::string) override { return base::Errc::InvalidArgument; }
+  void close(runtime::FlowId) override {}
+  struct Sent {
+    Endpoint to;
+    std::string bytes;
+  };
+  std::vector<Sent> sent;
+
+ private:
+  TransportKind kind_;
+  Endpoint local_;
+};
+
+// A parsed copy of something the proxy sent.
+struct Out {
+  Endpoint to;
+  std::string bytes;
+  msg::Message m;
+};
+
+// A message kept across take() calls (its views point into its own heap copy).
+struct Held {
+  std::string bytes;
+  msg::Message m;
+};
+std::unique_ptr<Held> hold(const Out* o) {
+  auto h = std::make_unique<Held>();
+  h->bytes = o->bytes;
+  EXPECT_TRUE(msg::parse_message(h->bytes, h->m, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+  return h;
+}
+
+const Endpoint kProxy = Endpoint::loopback_v4(5060);
+const Endpoint kCaller = *Endpoint::parse("192.0.2.1:5062");
+const Endpoint kPhoneA = *Endpoint::parse("192.0.2.20:5070");
+const Endpoint kPhoneB = *Endpoint::parse("192.0.2.21:5071");
+
+class ProxyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("warden-proxy-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto s = store::SqliteStore::open((dir_ / "w.db").string());
+    ASSERT_TRUE(s);
+    store_ = std::move(*s);
+    add_user("alice", "alice-secret");
+    add_user("bob", "bob-secret");
+    clock_.set(base::TimePoint(std::chrono::hours(1)));
+    ProxyConfig cfg;
+    cfg.domains = {"example.test"};
+    make_proxy(cfg);
+  }
+  void TearDown() override {
+    proxy_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void make_proxy(const ProxyConfig& cfg) {
+    proxy_.reset();
+    proxy_ = std::make_unique<Proxy>(cfg, loop_, clock_, *store_, rng_, base::Logger{});
+    proxy_->add_transport(udp_);
+    ASSERT_TRUE(proxy_->start());
+  }
+
+  void add_user(const std::string& name, const std::string& password) {
+    store::User u;
+    u.username = name;
+    u.domain = "example.test";
+    u.ha1_md5 = auth::compute_ha1(auth::Algorithm::Md5, name, "example.test", password);
+    u.ha1_sha256 = auth::compute_ha1(auth::Algorithm::Sha256, name, "example.test", password);
+    u.ha1_sha512_256 = auth::compute_ha1(auth::Algorithm::Sha512_256, name, "example.test", password);
+    ASSERT_TRUE(store_->add_user(u));
+  }
+
+  void deliver(const Endpoint& from, const std::string& bytes) {
+    runtime::InboundMessage in;
+    in.kind = TransportKind::Udp;
+    in.local = kProxy;
+    in.remote = from;
+    in.bytes = bytes;
+    proxy_->on_message(in);
+  }
+
+  // Everything sent since the last call, parsed.
+  std::vector<Out> take() {
+    std::vector<Out> out;
+    for (auto& s : udp_.sent) {
+      Out o{s.to, std::move(s.bytes), {}};
+      out.push_back(std::move(o));
+    }
+    udp_.sent.clear();
+    for (auto& o : out)
+      EXPECT_TRUE(msg::parse_message(o.bytes, o.m, base::Limits::Sip{}, msg::Framing::Datagram).accepted()) << o.bytes;
+    return out;
+  }
+  // The one final or provisional response sent to `to` with this status; fails if absent.
+  static const Out* find(const std::vector<Out>& v, const Endpoint& to, int status) {
+    for (const auto& o : v)
+      if (o.to == to && o.m.is_response() && o.m.status == status) return &o;
+    return nullptr;
+  }
+  static std::vector<const Out*> requests_to(const std::vector<Out>& v, const Endpoint& to) {
+    std::vector<const Out*> r;
+    for (const auto& o : v)
+      if (o.to == to && o.m.is_request()) r.push_back(&o);
+    return r;
+  }
+
+  // The Authorization value answering `challenge` for user/password.
+  static std::string answer(const msg::Message& challenge_msg, bool proxy, auth::Algorithm alg, const std::string& user,
+                            const std::string& password, std::string_view method, std::string_view uri,
+                            std::string_view nc = "00000001") {
+    const msg::HeaderId id = proxy ? msg::HeaderId::ProxyAuthenticate : msg::HeaderId::WwwAuthenticate;
+    for (const auto& h : challenge_msg.headers) {
+      if (h.id != id) continue;
+      msg::Challenge c;
+      if (!msg::parse_challenge(h.value, c)) continue;
+      auto a = auth::algorithm_from_name(c.algorithm.empty() ? "MD5" : c.algorithm);
+      if (!a || *a != alg) continue;
+      const std::string ha1 = auth::compute_ha1(alg, user, c.realm, password);
+      const std::string resp = auth::compute_response(alg, ha1, auth::DigestInput{method, uri, c.nonce, nc, "0a4f113b", "auth", ""});
+      std::string v = "Digest username=\"" + user + "\", realm=\"" + std::string(c.realm) + "\", nonce=\"" +
+                      std::string(c.nonce) + "\", uri=\"" + std::string(uri) + "\", response=\"" + resp +
+                      "\", algorithm=" + std::string(auth::name(alg)) + ", cnonce=\"0a4f113b\", qop=auth, nc=" +
+                      std::string(nc);
+      if (!c.opaque.empty()) v += ", opaque=\"" + std::string(c.opaque) + "\"";
+      return v;
+    }
+    ADD_FAILURE() << "no challenge for that algorithm";
+    return {};
+  }
+
+  static std::string register_msg(const std::string& user, const std::string& contact, int cseq,
+                                  const std::string& authorization = "", const std::string& to_user = "",
+                                  const Endpoint& via = kPhoneA) {
+    const std::string aor_user = to_user.empty() ? user : to_user;
+    std::string s = "REGISTER sip:example.test SIP/2.0\r\n"
+                    "Via: SIP/2.0/UDP " + via.to_string() + ";branch=z9hG4bK-reg-" + user + std::to_string(cseq) + "\r\n"
+                    "Max-Forwards: 70\r\n"
+                    "From: <sip:" + aor_user + "@example.test>;tag=r" + user + "\r\n"
+                    "To: <sip:" + aor_user + "@example.test>\r\n"
+                    "Call-ID: reg-" + user + "\r\n"
+                    "CSeq: " + std::to_string(cseq) + " REGISTER\r\n"
+                    "Contact: <" + contact + ">\r\n"
+                    "Expires: 600\r\n";
+    if (!authorization.empty()) s += "Authorization: " + authorization + "\r\n";
+    s += "Content-Length: 0\r\n\r\n";
+    return s;
+  }
+
+  // Registers user with contact (two rounds: 401, then 200).
+  void register_user(const std::string& user, const std::string& password, const std::string& contact,
+                     const Endpoint& from) {
+    deliver(from, register_msg(user, contact, ++cseq_, "", "", from));
+    auto r = take();
+    const Out* c = find(r, from, 401);
+    ASSERT_NE(c, nullptr);
+    const std::string a = answer(c->m, false, auth::Algorithm::Sha256, user, password, "REGISTER", "sip:example.test");
+    deliver(from, register_msg(user, contact, ++cseq_, a, "", from));
+    r = take();
+    ASSERT_NE(find(r, from, 200), nullptr) << (r.empty() ? "" : r[0].bytes);
+  }
+
+  static std::string invite(const std::string& ruri, const std::string& from_uri, const std::string& branch,
+                            const std::string& extra = "", int max_forwards = 70) {
+    return "INVITE " + ruri + " SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP " + kCaller.to_string() + ";branch=" + branch + ";rport\r\n"
+           "Max-Forwards: " + std::to_string(max_forwards) + "\r\n"
+           "From: <" + from_uri + ">;tag=caller\r\n"
+           "To: <" + ruri + ">\r\n"
+           "Call-ID: call-" + branch + "\r\n"
+           "CSeq: 1 INVITE\r\n"
+           "Contact: <sip:caller@" + kCaller.to_string() + ">\r\n" + extra +
+           "Content-Length: 0\r\n\r\n";
+  }
+
+  // A response from a UAS to a request the proxy forwarded to it.
+  static std::string reply(const msg::Message& req, int status, const std::string& to_tag = "callee") {
+    std::string s = "SIP/2.0 " + std::to_string(status) + " Whatever\r\n";
+    for (const auto& v : req.vias) s += "Via: " + std::string(v.raw) + "\r\n";
+    s += "From: " + std::string(req.from.raw) + "\r\n";
+    s += "To: " + std::string(req.to.raw) + (req.to.tag.empty() && status > 100 ? ";tag=" + to_tag : "") + "\r\n";
+    s += "Call-ID: " + std::string(req.call_id) + "\r\n";
+    s += "CSeq: " + std::to_string(req.cseq.number) + " " + std::string(req.cseq.method_text) + "\r\n";
+    if (status >= 200 && status < 300 && req.method == msg::Method::Invite)
+      s += "Contact: <sip:callee@" + kPhoneA.to_string() + ">\r\n";
+    s += "Content-Length: 0\r\n\r\n";
+    return s;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<store::SqliteStore> store_;
+  base::ManualClock clock_{base::WallTime(std::chrono::seconds(1'800'000'000))};
+  ManualLoop loop_{clock_};
+  crypto::Csprng rng_;
+  RecordingTransport udp_{TransportKind::Udp, kProxy};
+  std::unique_ptr<Proxy> proxy_;
+  int cseq_ = 0;
+};
+
+TEST_F(ProxyTest, RegisterIsChallengedStrongestFirstAndThenAccepted) {
+  deliver(kPhoneA, register_msg("alice", "sip:alice@" + kPhoneA.to_string(), 1));
+  auto r = take();
+  ASSERT_EQ(r.size(), 1u);
+  const Out* c = find(r, kPhoneA, 401);
+  ASSERT_NE(c, nullptr);
+  std::vector<std::string> algorithms;
+  for (const auto& h : c->m.headers) {
+    if (h.id != msg::HeaderId::WwwAuthenticate) continue;
+    msg::Challenge ch;
+    ASSERT_TRUE(msg::parse_challenge(h.value, ch));
+    EXPECT_EQ(ch.realm, "example.test");
+    EXPECT_NE(ch.qop.find("auth"), std::string_view::npos);
+    algorithms.emplace_back(ch.algorithm);
+  }
+  EXPECT_EQ(algorithms, (std::vector<std::string>{"SHA-512-256", "SHA-256", "MD5"}));
+  EXPECT_FALSE(c->m.to.tag.empty());
+
+  const std::string a = answer(c->m, false, auth::Algorithm::Sha512_256, "alice", "alice-secret", "REGISTER", "sip:example.test");
+  deliver(kPhoneA, register_msg("alice", "sip:alice@" + kPhoneA.to_string(), 2, a));
+  r = take();
+  const Out* ok = find(r, kPhoneA, 200);
+  ASSERT_NE(ok, nullptr);
+  ASSERT_EQ(ok->m.contacts.size(), 1u);
+  EXPECT_EQ(ok->m.contacts[0].uri.raw, "sip:alice@" + kPhoneA.to_string());
+  EXPECT_EQ(proxy_->stats().bindings, 1u);
+
+  // The same Authorization again (same nonce-count): a replay, challenged again.
+  deliver(kPhoneA, register_msg("alice", "sip:alice@" + kPhoneA.to_string(), 3, a));
+  r = take();
+  EXPECT_NE(find(r, kPhoneA, 401), nullptr);
+  EXPECT_EQ(find(r, kPhoneA, 200), nullptr);
+}
+
+TEST_F(ProxyTest, WrongPasswordUnknownUserAndDowngradeAreChallengedAgain) {
+  deliver(kPhoneA, register_msg("alice", "sip:alice@" + kPhoneA.to_string(), 1));
+  auto r = take();
+  const Out* c = find(r, kPhoneA, 401);
+  ASSERT_NE(c, nullptr);
+  const msg::Message challenge = c->m;
+  const std::string challenge_bytes = c->bytes;
+  msg::Message ch;
+  ASSERT_TRUE(msg::parse_message(challenge_bytes, ch, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+
+  deliver(kPhoneA, register_msg("alice", "sip:alice@x", 2, answer(ch, false, auth::Algorithm::Sha256, "alice", "wrong", "REGISTER", "sip:example.test")));
+  EXPECT_NE(find(take(), kPhoneA, 401), nullptr);
+  deliver(kPhoneA, register_msg("mallory", "sip:m@x", 3, answer(ch, false, auth::Algorithm::Sha256, "mallory", "x", "REGISTER", "sip:example.test")));
+  EXPECT_NE(find(take(), kPhoneA, 401), nullptr);
+  EXPECT_EQ(proxy_->stats().auth_failures, 2u);
+
+  // SHA-256 succeeds; afterwards an MD5 answer with the right password is refused.
+  deliver(kPhoneA, register_msg("alice", "sip:alice@x", 4, answer(ch, false, auth::Algorithm::Sha256, "alice", "alice-secret", "REGISTER", "sip:example.test", "00000002")));
+  ASSERT_NE(find(take(), kPhoneA, 200), nullptr);
+  deliver(kPhoneA, register_msg("alice", "sip:alice@x", 5, answer(ch, false, auth::Algorithm::Md5, "alice", "alice-secret", "REGISTER", "sip:example.test", "00000003")));
+  r = take();
+  EXPECT_NE(find(r, kPhoneA, 401), nullptr);
+  EXPECT_EQ(find(r, kPhoneA, 200), nullptr);
+  auto stored = store_->find_user("alice", "example.test");
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_EQ((*stored)->strongest_used, auth::strength(auth::Algorithm::Sha256));
+}
+
+TEST_F(ProxyTest, NobodyRegistersSomebodyElsesAddress) {
+  deliver(kPhoneA, register_msg("alice", "sip:evil@x", 1, "", "bob"));
+  auto r = take();
+  const Out* c = find(r, kPhoneA, 401);
+  ASSERT_NE(c, nullptr);
+  // alice's valid credentials on a REGISTER for bob's AoR.
+  deliver(kPhoneA, register_msg("alice", "sip:evil@x", 2,
+                                answer(c->m, false, auth::Algorithm::Sha256, "alice", "alice-secret", "REGISTER", "sip:example.test"), "bob"));
+  r = take();
+  EXPECT_NE(find(r, kPhoneA, 403), nullptr);
+  EXPECT_EQ(proxy_->stats().bindings, 0u);
+}
+
+TEST_F(ProxyTest, ForeignCallerReachesARegisteredUserThroughRecordRoute) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-inv1"));
+  auto r = take();
+  ASSERT_NE(find(r, kCaller, 100), nullptr);
+  auto fwd = requests_to(r, kPhoneA);
+  ASSERT_EQ(fwd.size(), 1u);
+  const auto held = hold(fwd[0]);
+  const msg::Message& f = held->m;
+  EXPECT_EQ(f.request_uri.raw, "sip:bob@" + kPhoneA.to_string());
+  ASSERT_EQ(f.vias.size(), 2u);
+  EXPECT_EQ(f.vias[0].host, "127.0.0.1");
+  EXPECT_EQ(f.vias[1].received, kCaller.address_string());  // RFC 3581: always with rport
+  ASSERT_TRUE(f.vias[1].rport_value);
+  EXPECT_EQ(*f.vias[1].rport_value, kCaller.port());
+  EXPECT_EQ(f.max_forwards, 69);
+  ASSERT_EQ(f.record_routes.size(), 1u);
+  EXPECT_EQ(f.record_routes[0].raw, "<sip:127.0.0.1:5060;lr>");
+
+  const std::string ringing = reply(f, 180);
+  deliver(kPhoneA, ringing);
+  r = take();
+  const Out* up = find(r, kCaller, 180);
+  ASSERT_NE(up, nullptr);
+  ASSERT_EQ(up->m.vias.size(), 1u);
+  EXPECT_EQ(up->m.vias[0].branch, "z9hG4bK-inv1");
+  deliver(kPhoneA, reply(f, 200));
+  r = take();
+  ASSERT_NE(find(r, kCaller, 200), nullptr);
+
+  // The ACK for the 2xx follows the Record-Route and is relayed without a transaction.
+  const std::string ack =
+      "ACK sip:callee@" + kPhoneA.to_string() + " SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP " + kCaller.to_string() + ";branch=z9hG4bK-ack1;rport\r\n"
+      "Route: <sip:127.0.0.1:5060;lr>\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:carol@elsewhere.test>;tag=caller\r\n"
+      "To: <sip:bob@example.test>;tag=callee\r\n"
+      "Call-ID: call-z9hG4bK-inv1\r\n"
+      "CSeq: 1 ACK\r\n"
+      "Content-Length: 0\r\n\r\n";
+  deliver(kCaller, ack);
+  r = take();
+  auto acks = requests_to(r, kPhoneA);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0]->m.method, msg::Method::Ack);
+  EXPECT_TRUE(acks[0]->m.routes.empty());
+}
+
+TEST_F(ProxyTest, ForkingPicksTheTwoHundredOverABusyBranch) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneB.to_string(), kPhoneB);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-fork"));
+  auto r = take();
+  auto a = requests_to(r, kPhoneA);
+  auto b = requests_to(r, kPhoneB);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_NE(a[0]->m.vias[0].branch, b[0]->m.vias[0].branch);
+  const msg::Message fa = a[0]->m;
+  const std::string fa_bytes = a[0]->bytes;
+  const std::string fb_bytes = b[0]->bytes;
+  msg::Message ma, mb;
+  ASSERT_TRUE(msg::parse_message(fa_bytes, ma, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+  ASSERT_TRUE(msg::parse_message(fb_bytes, mb, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+
+  deliver(kPhoneA, reply(ma, 486, "busy"));
+  r = take();
+  EXPECT_EQ(find(r, kCaller, 486), nullptr);  // held while the other branch may still answer
+  EXPECT_EQ(requests_to(r, kPhoneA).size(), 1u);  // the ACK for the 486
+  deliver(kPhoneB, reply(mb, 200, "answered"));
+  r = take();
+  const Out* ok = find(r, kCaller, 200);
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->m.to.tag, "answered");
+}
+
+TEST_F(ProxyTest, BestResponseWhenEveryBranchFails) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneB.to_string(), kPhoneB);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-fail"));
+  auto r = take();
+  const std::string fa = requests_to(r, kPhoneA)[0]->bytes, fb = requests_to(r, kPhoneB)[0]->bytes;
+  msg::Message ma, mb;
+  ASSERT_TRUE(msg::parse_message(fa, ma, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+  ASSERT_TRUE(msg::parse_message(fb, mb, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+  deliver(kPhoneA, reply(ma, 503));
+  deliver(kPhoneB, reply(mb, 480));
+  r = take();
+  EXPECT_NE(find(r, kCaller, 480), nullptr);  // 4xx beats 5xx
+  EXPECT_EQ(find(r, kCaller, 503), nullptr);
+}
+
+TEST_F(ProxyTest, CancelReachesEveryRingingBranchAndTheCallerGets487) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneB.to_string(), kPhoneB);
+  const std::string inv = invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-c1");
+  deliver(kCaller, inv);
+  auto r = take();
+  const std::string fa = requests_to(r, kPhoneA)[0]->bytes, fb = requests_to(r, kPhoneB)[0]->bytes;
+  msg::Message ma, mb;
+  ASSERT_TRUE(msg::parse_message(fa, ma, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+  ASSERT_TRUE(msg::parse_message(fb, mb, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+  deliver(kPhoneA, reply(ma, 180, "ta"));
+  deliver(kPhoneB, reply(mb, 180, "tb"));
+  take();
+
+  std::string cancel = inv;
+  cancel.replace(0, 6, "CANCEL");
+  cancel.replace(cancel.find("CSeq: 1 INVITE"), 14, "CSeq: 1 CANCEL");
+  deliver(kCaller, cancel);
+  r = take();
+  const Out* ok = find(r, kCaller, 200);
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->m.cseq.method, msg::Method::Cancel);
+  auto ca = requests_to(r, kPhoneA);
+  auto cb = requests_to(r, kPhoneB);
+  ASSERT_EQ(ca.size(), 1u);
+  ASSERT_EQ(cb.size(), 1u);
+  EXPECT_EQ(ca[0]->m.method, msg::Method::Cancel);
+  EXPECT_EQ(ca[0]->m.vias[0].branch, ma.vias[0].branch);  // §9.1: the INVITE's branch
+  EXPECT_EQ(cb[0]->m.vias[0].branch, mb.vias[0].branch);
+
+  deliver(kPhoneA, reply(ma, 487, "ta"));
+  deliver(kPhoneB, reply(mb, 487, "tb"));
+  r = take();
+  EXPECT_NE(find(r, kCaller, 487), nullptr);
+
+  // A CANCEL that matches nothing: 481.
+  std::string stray = cancel;
+  stray.replace(stray.find("z9hG4bK-c1;"), 11, "z9hG4bK-zz;");
+  deliver(kCaller, stray);
+  EXPECT_NE(find(take(), kCaller, 481), nullptr);
+}
+
+TEST_F(ProxyTest, UnknownUnregisteredAndLocalCallersNeedingAuth) {
+  deliver(kCaller, invite("sip:nobody@example.test", "sip:carol@elsewhere.test", "z9hG4bK-u1"));
+  EXPECT_NE(find(take(), kCaller, 404), nullptr);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-u2"));
+  EXPECT_NE(find(take(), kCaller, 480), nullptr);
+
+  // From a local user: 407 first, then the From must match the credentials.
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:alice@example.test", "z9hG4bK-l1"));
+  auto r = take();
+  const Out* c = find(r, kCaller, 407);
+  ASSERT_NE(c, nullptr);
+  const std::string challenge = c->bytes;
+  msg::Message ch;
+  ASSERT_TRUE(msg::parse_message(challenge, ch, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+  const std::string good = answer(ch, true, auth::Algorithm::Sha256, "alice", "alice-secret", "INVITE", "sip:bob@example.test");
+  deliver(kCaller, invite("sip:bob@example.test", "sip:alice@example.test", "z9hG4bK-l2", "Proxy-Authorization: " + good + "\r\n"));
+  r = take();
+  EXPECT_NE(find(r, kCaller, 100), nullptr);
+  EXPECT_EQ(requests_to(r, kPhoneA).size(), 1u);
+
+  // bob's credentials on a call that claims to come from alice.
+  const std::string bobs = answer(ch, true, auth::Algorithm::Sha256, "bob", "bob-secret", "INVITE", "sip:bob@example.test", "00000002");
+  deliver(kCaller, invite("sip:bob@example.test", "sip:alice@example.test", "z9hG4bK-l3", "Proxy-Authorization: " + bobs + "\r\n"));
+  EXPECT_NE(find(take(), kCaller, 403), nullptr);
+}
+
+TEST_F(ProxyTest, RelayingForStrangersIsDenied) {
+  deliver(kCaller, invite("sip:someone@198.51.100.9", "sip:carol@elsewhere.test", "z9hG4bK-relay"));
+  auto r = take();
+  EXPECT_NE(find(r, kCaller, 403), nullptr);
+  EXPECT_TRUE(requests_to(r, *Endpoint::parse("198.51.100.9:5060")).empty());
+}
+
+TEST_F(ProxyTest, MaxForwardsZeroAndLoopsAreRefused) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-mf", "", 0));
+  EXPECT_NE(find(take(), kCaller, 483), nullptr);
+
+  // The forwarded request comes back to us unchanged (a downstream element routed it back with
+  // the same Request-URI): our Via carries the same fingerprint, so it is a loop, not a spiral.
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-loop"));
+  auto r = take();
+  auto fwd = requests_to(r, kPhoneA);
+  ASSERT_EQ(fwd.size(), 1u);
+  std::string back = fwd[0]->bytes;
+  const std::string contact_ruri = "INVITE sip:bob@" + kPhoneA.to_string() + " ";
+  ASSERT_EQ(back.rfind(contact_ruri, 0), 0u);
+  back.replace(0, contact_ruri.size(), "INVITE sip:bob@example.test ");
+  deliver(kPhoneA, back);
+  bool looped = false;
+  for (const auto& o : take())
+    if (o.m.is_response() && o.m.status == 482) looped = true;
+  EXPECT_TRUE(looped);
+}
+
+TEST_F(ProxyTest, OptionsForUsMalformedInputAndBranchTimeout) {
+  const std::string options =
+      "OPTIONS sip:127.0.0.1:5060 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP " + kCaller.to_string() + ";branch=z9hG4bK-opt\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:probe@elsewhere.test>;tag=p\r\n"
+      "To: <sip:127.0.0.1:5060>\r\n"
+      "Call-ID: opt-1\r\n"
+      "CSeq: 1 OPTIONS\r\n"
+      "Content-Length: 0\r\n\r\n";
+  deliver(kCaller, options);
+  auto r = take();
+  const Out* ok = find(r, kCaller, 200);
+  ASSERT_NE(ok, nullptr);
+  EXPECT_NE(ok->m.find(msg::HeaderId::Allow), nullptr);
+
+  // Wrong version: a stateless 505.
+  std::string bad = options;
+  bad.replace(bad.find("SIP/2.0\r\n"), 7, "SIP/7.0");
+  bad.replace(bad.find("z9hG4bK-opt"), 11, "z9hG4bK-bad");
+  deliver(kCaller, bad);
+  r = take();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].m.status, 505);
+
+  // A branch nobody answers: Timer B, then 408 upstream — on the manual clock.
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-silent"));
+  take();
+  loop_.advance(std::chrono::seconds(31));
+  r = take();
+  EXPECT_GE(requests_to(r, kPhoneA).size(), 5u);  // INVITE retransmissions (Timer A)
+  EXPECT_EQ(find(r, kCaller, 408), nullptr);
+  loop_.advance(std::chrono::seconds(2));
+  EXPECT_NE(find(take(), kCaller, 408), nullptr);
+}
+
+TEST_F(ProxyTest, BindingsSurviveARestart) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  ProxyConfig cfg;
+  cfg.domains = {"example.test"};
+  make_proxy(cfg);  // a new proxy on the same store
+  EXPECT_EQ(proxy_->stats().bindings, 1u);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-after"));
+  EXPECT_EQ(requests_to(take(), kPhoneA).size(), 1u);
+}
+
+}  // namespace
+}  // namespace warden::proxy
