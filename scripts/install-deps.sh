@@ -11,6 +11,8 @@ PACKAGES=(
   libsqlite3-dev libasio-dev libc-ares-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev libsofia-sip-ua-dev pkg-config
+  # interop tests (tests/interop): SIPp, sipsak, sipvicious
+  sip-tester sipsak sipvicious
 )
 
 missing=()
