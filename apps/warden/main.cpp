@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "parse_command.hpp"
+#include "proxy_command.hpp"
 #include "user_command.hpp"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   warden::app::ParseOptions parse;
   warden::app::add_parse_command(app, parse, exit_code);
+  warden::app::ProxyOptions proxy;
+  warden::app::add_proxy_command(app, proxy, exit_code);
   warden::app::UserOptions user;
   warden::app::add_user_command(app, user, exit_code);
   try {

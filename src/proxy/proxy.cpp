@@ -915,7 +915,13 @@ void Proxy::drain() { impl_->draining = true; }
 
 void Proxy::reload() { impl_->users.clear(); }
 
-bool Proxy::idle() const noexcept { return impl_->table.size() == 0; }
+bool Proxy::idle() const noexcept {
+  // Transactions that only absorb retransmissions (Completed, Accepted, Confirmed) may go; a
+  // request still waiting for its final response may not.
+  for (const auto& [id, ctx] : impl_->contexts)
+    if (!ctx->final_sent) return false;
+  return true;
+}
 
 ProxyStats Proxy::stats() const noexcept {
   const auto& c = impl_->counters;

@@ -89,7 +89,7 @@ class Proxy final : public runtime::TransportSink {
   void on_flow_closed(runtime::FlowId flow, const runtime::Endpoint& remote, std::error_code why) override;
 
   // Draining: new requests get 503 (Retry-After), open transactions finish. idle() says when
-  // nothing is open any more.
+  // no forwarded request is still waiting for its final response.
   void drain();
   // Forgets cached accounts (password changes, removed users apply at once).
   void reload();
