@@ -15,13 +15,10 @@ build: deps
 	@cmake --preset $(PRESET_RUN) >/dev/null
 	@cmake --build --preset $(PRESET_RUN) -j$(JOBS) --target warden
 
-# Until the proxy exists, the main job shows what the binary can do: its help, and a verdict
-# on sample messages (one valid INVITE, one REGISTER with digest credentials, one SIP/7.0).
+# The main job: the registrar and proxy on its embedded defaults (127.0.0.1, UDP/TCP 5060,
+# TLS 5061, data in ./warden-data/ with a development CA). Extra flags: make run ARGS="--domain example.test".
 run: build
-	@build/$(PRESET_RUN)/apps/warden/warden --help
-	@echo
-	@echo "warden parse samples/*.sip"
-	@build/$(PRESET_RUN)/apps/warden/warden parse samples/invite.sip samples/register.sip samples/bad-version.sip || true
+	@build/$(PRESET_RUN)/apps/warden/warden proxy $(ARGS)
 
 # Every suite: unit, conformance, grind/truncation, fuzz-corpus replay and CLI tests in the
 # debug build, then the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
