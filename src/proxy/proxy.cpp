@@ -96,6 +96,7 @@ struct Proxy::Impl {
     std::string best;  // the best final response so far, our Via removed ("" when synthetic)
     bool final_sent = false;
     bool cancelled = false;
+    runtime::TimerHandle timer_c;  // §16.6 step 11: an INVITE may ring this long, no longer
   };
   struct CachedUser {
     auth::AccountKeys keys;
@@ -703,7 +704,33 @@ struct Proxy::Impl {
       respond(sid, 503, "No Usable Transport");
       return;
     }
+    if (req.method == msg::Method::Invite) {
+      ctx->timer_c = loop.arm(now + cfg.timer_c, [this, sid] { on_timer_c(sid); });
+    }
     contexts[sid] = std::move(ctx);
+  }
+
+  // Timer C fired: the branches that still ring are cancelled; those that never answered at
+  // all count as timed out (§16.8).
+  void on_timer_c(std::uint64_t sid) {
+    auto it = contexts.find(sid);
+    if (it == contexts.end() || it->second->final_sent) return;
+    Context& ctx = *it->second;
+    for (auto& b : ctx.branches) {
+      if (b.done) continue;
+      if (b.status >= 100) {
+        if (!b.cancel_sent) send_cancel(b);
+      } else {
+        b.done = true;
+        b.status = 408;
+        if (ctx.best_status == 0 || rank(408) < rank(ctx.best_status)) {
+          ctx.best_status = 408;
+          ctx.best.clear();
+        }
+      }
+    }
+    maybe_finish(ctx);
+    pump();
   }
 
   // ACK for a 2xx (§16.6, §13.2.2.4): a request of its own, relayed without a transaction.

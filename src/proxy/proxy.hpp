@@ -54,6 +54,7 @@ struct ProxyConfig {
   std::size_t max_transactions_per_source = 256;
   base::Limits::Sip limits{};
   sip::txn::TimerConfig timers{};
+  base::Duration timer_c = std::chrono::seconds(181);  // RFC 3261 §16.6 step 11: more than 3 minutes
 };
 
 struct ProxyStats {

@@ -581,3 +581,29 @@ TEST_F(ProxyTest, BindingsSurviveARestart) {
 
 }  // namespace
 }  // namespace warden::proxy
+
+namespace warden::proxy {
+namespace {
+
+TEST_F(ProxyTest, TimerCCancelsABranchThatRingsForever) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-ring"));
+  auto r = take();
+  auto fwd = requests_to(r, kPhoneA);
+  ASSERT_EQ(fwd.size(), 1u);
+  const auto held = hold(fwd[0]);
+  deliver(kPhoneA, reply(held->m, 180));
+  ASSERT_NE(find(take(), kCaller, 180), nullptr);
+  loop_.advance(std::chrono::seconds(170));
+  EXPECT_TRUE(requests_to(take(), kPhoneA).empty());
+  loop_.advance(std::chrono::seconds(12));
+  r = take();
+  auto cancels = requests_to(r, kPhoneA);
+  ASSERT_FALSE(cancels.empty());  // the CANCEL and its Timer E retransmissions
+  for (const auto* c : cancels) EXPECT_EQ(c->m.method, msg::Method::Cancel);
+  deliver(kPhoneA, reply(held->m, 487));
+  EXPECT_NE(find(take(), kCaller, 487), nullptr);
+}
+
+}  // namespace
+}  // namespace warden::proxy

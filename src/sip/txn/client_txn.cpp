@@ -54,6 +54,7 @@ Disposition ClientTxn::on_response(const msg::Message& r, TimePoint now) {
         state_ = State::Proceeding;
         if (invite_) {
           retransmit_.stop();  // §17.1.1.2: no INVITE retransmissions once a 1xx arrived
+          timeout_.stop();     // and Timer B only runs in Calling: the TU (Timer C) decides now
         } else if (!reliable_) {
           retransmit_interval_ = cfg_.t2;  // §17.1.2.2: keep retransmitting at T2
         }

@@ -50,7 +50,9 @@ TEST(ClientInvite, ProvisionalStopsRetransmissions) {
   Counts total;
   auto times = run_timers(t, clock, 100s, total);
   EXPECT_TRUE(times.empty());
-  EXPECT_EQ(total.timeouts, 1);  // Timer B still guards a call that never gets answered
+  // Figure 5: Timer B only runs in Calling. A call that rings for ever is the TU's to end
+  // (a proxy's Timer C, §16.6 step 11; a UAC's CANCEL).
+  EXPECT_EQ(total.timeouts, 0);
 }
 
 TEST(ClientInvite, FailureIsAckedAndRetransmissionsReAcked) {
