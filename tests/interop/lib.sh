@@ -91,7 +91,8 @@ start_warden() {
   [ -n "$config" ] && args+=(--config "$config")
   local d
   for d in ${WARDEN_DOMAINS[@]+"${WARDEN_DOMAINS[@]}"}; do args+=(--domain "$d"); done
-  "$bin" "${args[@]}" >"$prefix.out" 2>"$prefix.err" &
+  : >"$prefix.out"; : >"$prefix.err"   # a restart must not find the last run's "ready"
+  "$bin" "${args[@]}" >>"$prefix.out" 2>>"$prefix.err" &
   WARDEN_PID=$!
   INTEROP_PIDS+=("$WARDEN_PID")
   if ! wait_for_line "$prefix.out" '^ready$' 20 "$WARDEN_PID"; then
@@ -181,8 +182,9 @@ sipp_failed() { if [ -s "$1/stat.csv" ]; then sipp_stat "$1" 'FailedCall(C)'; el
 show_sipp_errors() {
   local name=$1
   if [ -s "$name/errors.log" ]; then
-    echo "--- first lines of $name/errors.log:" >&2
-    head -n 40 "$name/errors.log" >&2
+    echo "--- start of $name/errors.log:" >&2
+    head -c 3000 "$name/errors.log" | head -n 40 >&2
+    echo >&2
   fi
   if [ -s "$name/screen" ]; then
     echo "--- last lines of SIPp's output ($name/screen):" >&2
