@@ -4,7 +4,7 @@ PRESET_RUN  ?= release
 FUZZ_SECONDS ?= 60
 JOBS ?= 2
 
-.PHONY: all deps build run test test-debug test-asan bench fuzz fuzz-build clean
+.PHONY: all deps build run test test-debug test-asan test-tsan bench fuzz fuzz-build clean
 
 all: build
 
@@ -21,8 +21,9 @@ run: build
 	@build/$(PRESET_RUN)/apps/warden/warden proxy $(ARGS)
 
 # Every suite: unit, conformance, grind/truncation, fuzz-corpus replay and CLI tests in the
-# debug build, then the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
-test: deps test-debug test-asan
+# debug build, then the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then the threaded suites (io, runtime) under ThreadSanitizer.
+test: deps test-debug test-asan test-tsan
 
 test-debug:
 	@cmake --preset debug >/dev/null
@@ -33,6 +34,12 @@ test-asan:
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j$(JOBS)
 	@ctest --preset asan
+
+# Only the suites that run threads: the tsan preset builds io_test and runtime_test alone.
+test-tsan:
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j$(JOBS) --target io_test runtime_test
+	@ctest --preset tsan -R '^(io_test|runtime_test)$$'
 
 bench: deps
 	@cmake --preset release >/dev/null
