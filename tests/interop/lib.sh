@@ -9,8 +9,12 @@ SCENARIOS=$INTEROP_DIR/scenarios
 # Processes started through `spawn` (or added by hand); `stop_all` ends them, newest first.
 INTEROP_PIDS=()
 
+# fail MESSAGE: report a failed check and go on (INTEROP_FAILED=1; the script exits 1 at its
+# end); die MESSAGE: the same, and stop here.
+INTEROP_FAILED=0
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+fail() { printf 'FAIL: %s\n' "$*" >&2; INTEROP_FAILED=1; }
+die() { fail "$@"; exit 1; }
 
 # A port that is free on 127.0.0.1 for UDP and TCP both, as the kernel hands it out. SIPp binds
 # UDP; warden may listen on TCP too, so both are checked.
@@ -192,14 +196,15 @@ show_sipp_errors() {
   fi
 }
 
-# expect_sipp NAME CALLS WHAT: SIPp exit 0 and exactly CALLS successful calls, else fail with
-# the evidence.
+# expect_sipp NAME CALLS WHAT: SIPp exit 0 and exactly CALLS successful calls; otherwise report
+# the failure with the evidence and return 1.
 expect_sipp() {
   local name=$1 calls=$2 what=$3 ok failed
   ok=$(sipp_ok "$name"); failed=$(sipp_failed "$name")
   if [ "$SIPP_RC" -ne 0 ] || [ "$ok" != "$calls" ]; then
     show_sipp_errors "$name"
-    die "$what: expected SIPp exit 0 and $calls successful calls; got exit $SIPP_RC, $ok successful, $failed failed (files in $PWD/$name)"
+    fail "$what: expected SIPp exit 0 and $calls successful calls; got exit $SIPP_RC, $ok successful, $failed failed (files in $PWD/$name)"
+    return 1
   fi
   log "ok: $what ($ok successful calls)"
 }

@@ -4,9 +4,10 @@
 #   1. 10,000 accounts imported; SIPp registers every one of them with digest auth, each binding
 #      pointing at one of four SIPp UAS ports (account i at UAS i mod 4).
 #   2. The proxy is killed with SIGKILL, then started again on the same data folder and port.
-#   3. A SIPp UAC sends an OPTIONS from a foreign domain to every sip:userN@interop.test through
+#   3. A SIPp UAC sends a MESSAGE from a foreign domain to every sip:userN@interop.test through
 #      the proxy. The UAS at the registered contact answers 200 only if the request is for the
-#      account whose contact it is (uas_options.xml). Any 404, 480 or other answer fails the test.
+#      account whose contact it is (uas_route_check.xml), and the UAC accepts only that 200. Any
+#      404, 480 or other answer fails the test. ROUTE_METHOD=options sends OPTIONS instead.
 #
 # Usage: restart_test.sh WARDEN_BINARY. Exit 0 on success, 1 with a FAIL: line on failure, 77
 # (ctest SKIP) when SIPp is missing. USERS=N changes the count; KEEP=1 keeps the folder.
@@ -22,6 +23,7 @@ done
 USERS=${USERS:-10000}
 RATE=${RATE:-1000}        # REGISTERs and OPTIONS per second offered
 UAS_COUNT=4
+ROUTE_METHOD=${ROUTE_METHOD:-message}
 DOMAIN=interop.test
 
 work=$(mktemp -d /tmp/warden-restart-test.XXXXXX)
@@ -83,12 +85,12 @@ per_uas=$((USERS / UAS_COUNT))
 for ((i = 0; i < UAS_COUNT; i++)); do
   n=$per_uas
   [ $i -lt $((USERS % UAS_COUNT)) ] && n=$((n + 1))
-  sipp_start "uas$i" -sf "$SCENARIOS/uas_options.xml" -p "${uas_ports[i]}" -m "$n" -timeout 90 "${common[@]}"
+  sipp_start "uas$i" -sf "$SCENARIOS/uas_route_check.xml" -p "${uas_ports[i]}" -m "$n" -timeout 90 "${common[@]}"
 done
 sleep 0.5
 
 t=$SECONDS
-SIPP_TIMEOUT=90 sipp_run route -sf "$SCENARIOS/uac_options.xml" -inf "$work/register.inf" \
+SIPP_TIMEOUT=90 sipp_run route -sf "$SCENARIOS/uac_$ROUTE_METHOD.xml" -inf "$work/register.inf" \
   -m "$USERS" -r "$RATE" -l 2000 -p "$(free_port)" "${common[@]}" "127.0.0.1:$port"
 ok=$(sipp_ok route)
 if [ "$SIPP_RC" -ne 0 ] || [ "$ok" != "$USERS" ]; then
@@ -109,7 +111,7 @@ for ((i = 0; i < UAS_COUNT; i++)); do
   sipp_wait "uas$i" 20
   n=$per_uas
   [ $i -lt $((USERS % UAS_COUNT)) ] && n=$((n + 1))
-  expect_sipp "uas$i" "$n" "UAS $i (127.0.0.1:${uas_ports[i]}) got the OPTIONS of its own accounts"
+  expect_sipp "uas$i" "$n" "UAS $i (127.0.0.1:${uas_ports[i]}) got the ${ROUTE_METHOD^^} requests of its own accounts"
 done
 
 kill -0 "$WARDEN_PID" 2>/dev/null || die "warden proxy died during the test (stderr: $(tail -n 5 warden-2.err))"
