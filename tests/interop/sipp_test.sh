@@ -36,6 +36,7 @@ DOMAIN=interop.test
 # phone on the proxy's host must be reachable, in-dialog requests included. UAS_IP=127.0.0.2
 # moves it elsewhere on loopback, to look past a failure there.
 UAS_IP=${UAS_IP:-127.0.0.1}
+[[ $UAS_IP =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "UAS_IP must be a loopback address (127.x.y.z)" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/warden-sipp-test.XXXXXX)
 finish() {
