@@ -22,9 +22,11 @@ void sort_by_q(std::vector<store::Binding>& v) {
 
 base::Result<void> Location::load(std::int64_t now) {
   by_aor_.clear();
+  count_ = 0;
   if (store_ == nullptr) return {};
   auto all = store_->load_bindings(now);
   if (!all) return base::Result<void>(all.error());
+  count_ = all->size();
   for (auto& b : *all) by_aor_[b.aor].push_back(std::move(b));
   for (auto& [aor, v] : by_aor_) sort_by_q(v);
   return {};
@@ -34,7 +36,7 @@ const std::vector<store::Binding>& Location::lookup(std::string_view aor, std::i
   auto it = by_aor_.find(std::string(aor));
   if (it == by_aor_.end()) return empty_;
   auto& v = it->second;
-  std::erase_if(v, [now](const store::Binding& b) { return b.expires_at <= now; });
+  count_ -= std::erase_if(v, [now](const store::Binding& b) { return b.expires_at <= now; });
   if (v.empty()) {
     by_aor_.erase(it);
     return empty_;
@@ -42,7 +44,7 @@ const std::vector<store::Binding>& Location::lookup(std::string_view aor, std::i
   return v;
 }
 
-base::Result<void> Location::apply(const std::string& aor, std::vector<store::Binding> next) {
+void Location::apply(const std::string& aor, std::vector<store::Binding> next) {
   auto it = by_aor_.find(aor);
   if (store_ != nullptr) {
     if (it != by_aor_.end()) {
@@ -50,41 +52,58 @@ base::Result<void> Location::apply(const std::string& aor, std::vector<store::Bi
         const bool kept = std::any_of(next.begin(), next.end(),
                                       [&](const store::Binding& n) { return n.contact == old.contact; });
         if (!kept) {
-          auto r = store_->remove_binding(aor, old.contact);
-          if (!r) return r;
+          Write w;
+          w.remove = true;
+          w.binding.aor = aor;
+          w.binding.contact = old.contact;
+          pending_.push_back(std::move(w));
         }
       }
     }
-    for (const auto& b : next) {
-      auto r = store_->put_binding(b);
-      if (!r) return r;
-    }
+    for (const auto& b : next) pending_.push_back(Write{false, b});
   }
+  if (it != by_aor_.end()) count_ -= it->second.size();
   if (next.empty()) {
     if (it != by_aor_.end()) by_aor_.erase(it);
-    return {};
+    return;
   }
   sort_by_q(next);
+  count_ += next.size();
   by_aor_[aor] = std::move(next);
-  return {};
+}
+
+base::Result<void> Location::flush() {
+  if (pending_.empty() || store_ == nullptr) {
+    pending_.clear();
+    return {};
+  }
+  std::vector<Write> writes;
+  writes.swap(pending_);
+  if (auto r = store_->begin(); !r) return r;
+  for (const auto& w : writes) {
+    auto r = w.remove ? store_->remove_binding(w.binding.aor, w.binding.contact) : store_->put_binding(w.binding);
+    if (!r) {
+      store_->rollback();
+      return r;
+    }
+  }
+  auto r = store_->commit();
+  if (!r) store_->rollback();
+  return r;
 }
 
 std::size_t Location::purge(std::int64_t now) {
   std::size_t removed = 0;
   for (auto it = by_aor_.begin(); it != by_aor_.end();) {
-    removed += std::erase_if(it->second, [now](const store::Binding& b) { return b.expires_at <= now; });
+    const std::size_t gone = std::erase_if(it->second, [now](const store::Binding& b) { return b.expires_at <= now; });
+    removed += gone;
+    count_ -= gone;
     if (it->second.empty())
       it = by_aor_.erase(it);
     else
       ++it;
   }
   return removed;
-}
-
-std::size_t Location::binding_count() const noexcept {
-  std::size_t n = 0;
-  for (const auto& [aor, v] : by_aor_) n += v.size();
-  return n;
 }
 
 }  // namespace warden::proxy

@@ -1,7 +1,9 @@
 #pragma once
 // Location: the registrar's bindings (RFC 3261 §10.3) held in memory for the routing hot path,
-// written through to the Store before a REGISTER is answered, so a crash after the 200 OK
-// loses nothing. At start the bindings that have not expired are loaded from the Store.
+// and written to the Store. apply() changes memory at once and queues the store writes;
+// flush() commits everything queued in one transaction (group commit). The registrar's
+// caller answers a REGISTER only after the flush that carried its change, so a crash after
+// the 200 OK loses nothing. At start the bindings that have not expired are loaded.
 // Expired bindings are dropped lazily on look-up and by purge().
 // Thread-safety: none; owned by the proxy's event-loop thread.
 // Errors: apply() returns the Store's error; the in-memory state is then left unchanged.
@@ -29,20 +31,30 @@ class Location {
   // Current bindings of `aor`, highest q first; expired ones are removed first.
   const std::vector<store::Binding>& lookup(std::string_view aor, std::int64_t now);
 
-  // Replaces the bindings of `aor` with `next` (already validated by the registrar): removed
-  // contacts are deleted from the store, the others written.
-  base::Result<void> apply(const std::string& aor, std::vector<store::Binding> next);
+  // Replaces the bindings of `aor` with `next` (already validated by the registrar); the store
+  // writes (removed contacts deleted, the others written) wait for flush().
+  void apply(const std::string& aor, std::vector<store::Binding> next);
+  // Commits the queued writes in one transaction. On failure nothing of them is stored (the
+  // memory keeps the new state; the caller must not confirm those registrations).
+  base::Result<void> flush();
+  std::size_t pending() const noexcept { return pending_.size(); }
 
   // Drops every expired binding from memory (the store drops them on the next load).
   std::size_t purge(std::int64_t now);
 
   std::size_t aor_count() const noexcept { return by_aor_.size(); }
-  std::size_t binding_count() const noexcept;
+  std::size_t binding_count() const noexcept { return count_; }
 
  private:
   store::Store* store_;
   std::unordered_map<std::string, std::vector<store::Binding>> by_aor_;
   std::vector<store::Binding> empty_;
+  std::size_t count_ = 0;
+  struct Write {
+    bool remove = false;
+    store::Binding binding;  // for a removal only aor and contact matter
+  };
+  std::vector<Write> pending_;  // bindings in by_aor_, kept current so stats cost nothing
 };
 
 }  // namespace warden::proxy

@@ -245,10 +245,8 @@ struct Proxy::Impl {
     out = std::string();
   }
 
-  // A response to the current request through its server transaction.
-  void respond(std::uint64_t sid, std::uint16_t status, std::string_view reason = {}, std::string_view extra = {}) {
-    txn::ServerTxn* st = table.server(sid);
-    if (st == nullptr) return;
+  // The bytes of a response to the current request (a To tag is added when it has none).
+  std::string make_response(std::uint16_t status, std::string_view reason = {}, std::string_view extra = {}) {
     std::string bytes;
     msg::ResponseOptions o;
     o.status = status;
@@ -260,7 +258,57 @@ struct Proxy::Impl {
     }
     o.extra_headers = extra;
     msg::build_response(m, o, bytes);
-    st->send_response(std::move(bytes), status, clock.now());
+    return bytes;
+  }
+
+  // A response to the current request through its server transaction.
+  void respond(std::uint64_t sid, std::uint16_t status, std::string_view reason = {}, std::string_view extra = {}) {
+    txn::ServerTxn* st = table.server(sid);
+    if (st == nullptr) return;
+    st->send_response(make_response(status, reason, extra), status, clock.now());
+  }
+
+  // ---- group commit of registrations --------------------------------------------------------
+
+  // A 200 to a REGISTER that changed bindings waits until the store has them (Location::flush):
+  // writes are gathered for at most `store_batch_window` (or `store_batch_max` of them) and
+  // committed in one transaction. If the commit fails the REGISTER gets 500 instead.
+  struct Deferred {
+    std::uint64_t sid;
+    std::string ok;
+    std::string failed;
+  };
+  std::vector<Deferred> deferred;
+  runtime::TimerHandle flush_timer;
+
+  void defer_until_stored(std::uint64_t sid, std::string ok, std::string failed) {
+    deferred.push_back(Deferred{sid, std::move(ok), std::move(failed)});
+    if (deferred.size() >= cfg.store_batch_max || cfg.store_batch_window <= base::Duration::zero()) {
+      flush_store();
+    } else if (!flush_timer) {
+      flush_timer = loop.arm(clock.now() + cfg.store_batch_window, [this] {
+        flush_timer.detach();
+        flush_store();
+        pump();
+      });
+    }
+  }
+
+  void flush_store() {
+    flush_timer.cancel();
+    auto r = location.flush();
+    if (!r) log.error("store: registrations not saved", {{"count", deferred.size()}, {"error", r.error().message()}});
+    const base::TimePoint now = clock.now();
+    std::vector<Deferred> ready;
+    ready.swap(deferred);
+    for (auto& d : ready) {
+      if (txn::ServerTxn* st = table.server(d.sid)) {
+        if (r)
+          st->send_response(std::move(d.ok), 200, now);
+        else
+          st->send_response(std::move(d.failed), 500, now);
+      }
+    }
   }
 
   // ---- the transaction table's actions and timers -----------------------------------------
@@ -621,7 +669,11 @@ struct Proxy::Impl {
     if (r.status == 200) {
       counters.registrations++;
       counters.bindings = location.binding_count();
-      if (r.changed) log.debug("register", {{"aor", aor}, {"from", in.remote.to_string()}});
+      if (r.changed) {
+        log.debug("register", {{"aor", aor}, {"from", in.remote.to_string()}});
+        defer_until_stored(sid, make_response(200, r.reason, r.extra_headers), make_response(500, "Store Failure"));
+        return;
+      }
     } else {
       log.info("register refused", {{"aor", aor}, {"status", r.status}});
     }
@@ -938,7 +990,11 @@ void Proxy::on_flow_closed(runtime::FlowId flow, const runtime::Endpoint&, std::
     if (p.flow == flow && runtime::is_stream(p.kind)) p.flow = runtime::kNoFlow;
 }
 
-void Proxy::drain() { impl_->draining = true; }
+void Proxy::drain() {
+  impl_->draining = true;
+  impl_->flush_store();
+  impl_->pump();
+}
 
 void Proxy::reload() { impl_->users.clear(); }
 

@@ -54,7 +54,11 @@ struct ProxyConfig {
   std::size_t max_transactions_per_source = 256;
   base::Limits::Sip limits{};
   sip::txn::TimerConfig timers{};
-  base::Duration timer_c = std::chrono::seconds(181);  // RFC 3261 §16.6 step 11: more than 3 minutes
+  base::Duration timer_c = std::chrono::seconds(181);
+  // Group commit of registrations: a REGISTER's 200 waits at most this long for the store
+  // transaction that carries it (0: one transaction per REGISTER), or until this many wait.
+  base::Duration store_batch_window = std::chrono::milliseconds(2);
+  std::size_t store_batch_max = 256;  // RFC 3261 §16.6 step 11: more than 3 minutes
 };
 
 struct ProxyStats {

@@ -141,10 +141,7 @@ RegisterResult process_register(const msg::Message& req, const std::string& aor,
 
   RegisterResult r;
   r.changed = !(req.contacts.empty() && !req.contact_star);
-  if (r.changed) {
-    auto applied = location.apply(aor, next);
-    if (!applied) return fail(500, "Store Failure");
-  }
+  if (r.changed) location.apply(aor, next);
   const std::vector<store::Binding>& now_bound = location.lookup(aor, now);
   for (const auto& b : now_bound) {
     r.extra_headers += "Contact: <";

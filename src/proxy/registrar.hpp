@@ -32,7 +32,8 @@ struct RegisterResult {
   std::uint16_t status = 200;
   std::string_view reason;    // "" for the standard phrase
   std::string extra_headers;  // complete header lines for the response
-  bool changed = false;       // bindings were added, refreshed or removed
+  bool changed = false;       // bindings were added, refreshed or removed: Location::flush()
+                              // must succeed before the response is sent
 };
 
 // `received`: how to reach the registering UA when its Contact cannot be used as is (it is

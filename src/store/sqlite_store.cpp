@@ -9,10 +9,19 @@ namespace warden::store {
 namespace {
 
 // A prepared statement that finalizes itself.
+// Or one borrowed from the store's cache of prepared statements: reset, not finalized.
 class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == SQLITE_OK; }
-  ~Stmt() { sqlite3_finalize(s_); }
+  explicit Stmt(sqlite3_stmt* cached) : s_(cached), ok_(cached != nullptr), owned_(false) {}
+  ~Stmt() {
+    if (owned_) {
+      sqlite3_finalize(s_);
+    } else if (s_ != nullptr) {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   bool ok() const { return ok_; }
@@ -40,6 +49,7 @@ class Stmt {
  private:
   sqlite3_stmt* s_ = nullptr;
   bool ok_ = false;
+  bool owned_ = true;
 };
 
 constexpr const char* kSchema = R"sql(
@@ -85,7 +95,26 @@ base::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& 
   return s;
 }
 
-SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+base::Result<void> SqliteStore::begin() { return exec("BEGIN IMMEDIATE"); }
+base::Result<void> SqliteStore::commit() { return exec("COMMIT"); }
+void SqliteStore::rollback() { (void)exec("ROLLBACK"); }
+
+SqliteStore::~SqliteStore() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+sqlite3_stmt* SqliteStore::prepared(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return nullptr;
+  }
+  cache_.emplace(sql, stmt);
+  return stmt;
+}
 
 std::string SqliteStore::last_error() const { return sqlite3_errmsg(db_); }
 
@@ -109,9 +138,9 @@ base::Result<void> SqliteStore::add_user(const User& u) {
 }
 
 base::Result<void> SqliteStore::update_user(const User& u) {
-  Stmt s(db_,
+  Stmt s(prepared(
          "UPDATE users SET ha1_md5 = ?3, ha1_sha256 = ?4, ha1_sha512_256 = ?5, strongest_used = ?6, allow_md5 = ?7 "
-         "WHERE username = ?1 AND domain = ?2");
+         "WHERE username = ?1 AND domain = ?2"));
   if (!s.ok()) return base::Errc::Io;
   s.text(1, u.username).text(2, u.domain).text(3, u.ha1_md5).text(4, u.ha1_sha256).text(5, u.ha1_sha512_256);
   s.integer(6, u.strongest_used).integer(7, u.allow_md5 ? 1 : 0);
@@ -144,8 +173,10 @@ constexpr const char* kUserColumns =
 }  // namespace
 
 base::Result<std::optional<User>> SqliteStore::find_user(std::string_view username, std::string_view domain) {
-  std::string sql = std::string(kUserColumns) + " WHERE username = ?1 AND domain = ?2";
-  Stmt s(db_, sql.c_str());
+  static constexpr const char* kFind =
+      "SELECT username, domain, ha1_md5, ha1_sha256, ha1_sha512_256, strongest_used, allow_md5 FROM users "
+      "WHERE username = ?1 AND domain = ?2";
+  Stmt s(prepared(kFind));
   if (!s.ok()) return base::Errc::Io;
   s.text(1, username).text(2, domain);
   const int rc = s.step();
@@ -166,9 +197,9 @@ base::Result<std::vector<User>> SqliteStore::list_users() {
 }
 
 base::Result<void> SqliteStore::put_binding(const Binding& b) {
-  Stmt s(db_,
+  Stmt s(prepared(
          "INSERT OR REPLACE INTO bindings (aor, contact, call_id, cseq, expires_at, q, path, received, instance) "
-         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
   if (!s.ok()) return base::Errc::Io;
   s.text(1, b.aor).text(2, b.contact).text(3, b.call_id).integer(4, b.cseq).integer(5, b.expires_at).real(6, b.q);
   s.text(7, b.path).text(8, b.received).text(9, b.instance);
@@ -176,7 +207,7 @@ base::Result<void> SqliteStore::put_binding(const Binding& b) {
 }
 
 base::Result<void> SqliteStore::remove_binding(std::string_view aor, std::string_view contact) {
-  Stmt s(db_, "DELETE FROM bindings WHERE aor = ?1 AND contact = ?2");
+  Stmt s(prepared("DELETE FROM bindings WHERE aor = ?1 AND contact = ?2"));
   if (!s.ok()) return base::Errc::Io;
   s.text(1, aor).text(2, contact);
   return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);

@@ -6,10 +6,12 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "store/store.hpp"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace warden::store {
 
@@ -29,6 +31,9 @@ class SqliteStore final : public Store {
   base::Result<void> remove_binding(std::string_view aor, std::string_view contact) override;
   base::Result<void> remove_bindings(std::string_view aor) override;
   base::Result<std::vector<Binding>> load_bindings(std::int64_t now) override;
+  base::Result<void> begin() override;
+  base::Result<void> commit() override;
+  void rollback() override;
 
   // The last error message SQLite gave, for logs.
   std::string last_error() const;
@@ -36,8 +41,12 @@ class SqliteStore final : public Store {
  private:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
   base::Result<void> exec(const char* sql);
+  // A statement prepared once and kept (the hot paths: user look-up, binding writes); keyed by
+  // the address of its SQL text, which must be a string literal.
+  sqlite3_stmt* prepared(const char* sql);
 
   sqlite3* db_;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 
 }  // namespace warden::store

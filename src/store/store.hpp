@@ -55,6 +55,12 @@ class Store {
   virtual base::Result<void> remove_bindings(std::string_view aor) = 0;
   // Every binding that expires after `now` (Unix seconds); expired ones are deleted.
   virtual base::Result<std::vector<Binding>> load_bindings(std::int64_t now) = 0;
+  // Groups the writes between begin() and commit() into one transaction (group commit: one
+  // log write for many registrations). rollback() drops them. Without begin() every write
+  // commits on its own.
+  virtual base::Result<void> begin() = 0;
+  virtual base::Result<void> commit() = 0;
+  virtual void rollback() = 0;
 };
 
 }  // namespace warden::store

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include <set>
 
 #include "base/bytes.hpp"
@@ -76,3 +78,35 @@ TEST(Random, TokenLengthMatchesEntropy) {
   EXPECT_EQ(t.size(), 25u);  // ceil(128 / log2(36))
   for (char ch : t) EXPECT_TRUE((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z'));
 }
+
+namespace warden::base {
+namespace {
+
+// Octets cycling through all 256 values: the accepted ones (below 252) map to each of the 36
+// characters exactly 7 times per cycle, so a long token has a flat histogram.
+class CyclingRandom final : public Random {
+ public:
+  void fill(std::span<std::byte> out) noexcept override {
+    ++calls;
+    for (auto& b : out) b = static_cast<std::byte>(next_++);
+  }
+  int calls = 0;
+
+ private:
+  unsigned next_ = 0;
+};
+
+TEST(Random, TokenCharactersAreEquallyLikelyAndDrawnInBatches) {
+  CyclingRandom r;
+  const std::string t = random_token(r, static_cast<unsigned>(36 * 7 * 10 * 5.169925001442312));
+  ASSERT_EQ(t.size() % 36, 0u);
+  std::array<int, 36> counts{};
+  for (char ch : t) ++counts[static_cast<std::size_t>(ch <= '9' ? ch - '0' : ch - 'a' + 10)];
+  for (int c : counts) EXPECT_NEAR(c, static_cast<int>(t.size() / 36), 1);
+  CyclingRandom one;
+  (void)random_token(one, 128);
+  EXPECT_EQ(one.calls, 1);  // 25 characters from one call into the generator
+}
+
+}  // namespace
+}  // namespace warden::base

@@ -149,8 +149,13 @@ class ProxyTest : public ::testing::Test {
     proxy_->on_message(in);
   }
 
-  // Everything sent since the last call, parsed.
+  // Everything sent since the last call, parsed, once the registrations' group commit (2 ms)
+  // has had its time.
   std::vector<Out> take() {
+    loop_.advance(std::chrono::milliseconds(3));
+    return take_now();
+  }
+  std::vector<Out> take_now() {
     std::vector<Out> out;
     for (auto& s : udp_.sent) {
       Out o{s.to, std::move(s.bytes), {}};
@@ -286,7 +291,15 @@ TEST_F(ProxyTest, RegisterIsChallengedStrongestFirstAndThenAccepted) {
 
   const std::string a = answer(c->m, false, auth::Algorithm::Sha512_256, "alice", "alice-secret", "REGISTER", "sip:example.test");
   deliver(kPhoneA, register_msg("alice", "sip:alice@" + kPhoneA.to_string(), 2, a));
+  // The 200 waits for the store's commit (group commit), and the binding is stored when it goes.
+  EXPECT_TRUE(take_now().empty());
+  auto stored_before = store_->load_bindings(0);
+  ASSERT_TRUE(stored_before);
+  EXPECT_TRUE(stored_before->empty());
   r = take();
+  auto stored_after = store_->load_bindings(0);
+  ASSERT_TRUE(stored_after);
+  EXPECT_EQ(stored_after->size(), 1u);
   const Out* ok = find(r, kPhoneA, 200);
   ASSERT_NE(ok, nullptr);
   ASSERT_EQ(ok->m.contacts.size(), 1u);

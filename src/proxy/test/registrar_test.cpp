@@ -54,7 +54,10 @@ class RegistrarTest : public ::testing::Test {
   RegisterResult run(const std::string& text, std::int64_t now = kNow) {
     text_ = text;
     EXPECT_TRUE(msg::parse_message(text_, m_, base::Limits::Sip{}, msg::Framing::Datagram).accepted()) << text;
-    return process_register(m_, aor_, *location_, cfg_, now, "");
+    RegisterResult r = process_register(m_, aor_, *location_, cfg_, now, "");
+    EXPECT_TRUE(location_->flush());
+    EXPECT_EQ(location_->pending(), 0u);
+    return r;
   }
 
   std::filesystem::path dir_;
@@ -101,8 +104,10 @@ TEST_F(RegistrarTest, StarRemovesAllOnlyWithExpiresZeroAndAlone) {
   EXPECT_EQ(run(reg("Contact: *\r\n", "", 2)).status, 400);
   EXPECT_EQ(run(reg("Contact: *\r\nContact: <sip:c@192.0.2.3>\r\n", "0", 2)).status, 400);
   EXPECT_EQ(location_->lookup(aor_, kNow).size(), 2u);
+  EXPECT_EQ(location_->binding_count(), 2u);
   EXPECT_EQ(run(reg("Contact: *\r\n", "0", 2)).status, 200);
   EXPECT_TRUE(location_->lookup(aor_, kNow).empty());
+  EXPECT_EQ(location_->binding_count(), 0u);
 }
 
 TEST_F(RegistrarTest, IntervalTooBriefAndClampedToMaximum) {
@@ -165,12 +170,14 @@ TEST_F(RegistrarTest, BindingsSurviveInTheStoreAndExpire) {
   Location fresh(store_.get());
   ASSERT_TRUE(fresh.load(kNow + 50));
   EXPECT_EQ(fresh.lookup(aor_, kNow + 50).size(), 2u);
+  EXPECT_EQ(fresh.binding_count(), 2u);
   Location later(store_.get());
   ASSERT_TRUE(later.load(kNow + 500));
   ASSERT_EQ(later.lookup(aor_, kNow + 500).size(), 1u);
   EXPECT_EQ(later.lookup(aor_, kNow + 500)[0].contact, "sip:b@192.0.2.2");
   EXPECT_EQ(later.purge(kNow + 1000), 1u);
   EXPECT_EQ(later.aor_count(), 0u);
+  EXPECT_EQ(later.binding_count(), 0u);
 }
 
 TEST(Registrar, CanonicalAorLowercasesTheHostOnly) {

@@ -83,6 +83,26 @@ TEST(SqliteStore, BindingsReplaceAndExpire) {
   EXPECT_TRUE(db.load_bindings(0)->empty());
 }
 
+TEST(SqliteStore, GroupCommitAndRollback) {
+  auto s = SqliteStore::open(temp_db("batch.db"));
+  ASSERT_TRUE(s);
+  auto& db = **s;
+  Binding b{"sip:bob@example.test", "sip:bob@192.0.2.9", "cid", 1, 5000, 1.0, "", "", ""};
+  ASSERT_TRUE(db.begin());
+  ASSERT_TRUE(db.put_binding(b));
+  db.rollback();
+  EXPECT_TRUE(db.load_bindings(0)->empty());
+  ASSERT_TRUE(db.begin());
+  for (int i = 0; i < 50; ++i) {
+    b.contact = "sip:bob@192.0.2." + std::to_string(i);
+    ASSERT_TRUE(db.put_binding(b));
+  }
+  ASSERT_TRUE(db.remove_binding(b.aor, "sip:bob@192.0.2.0"));
+  ASSERT_TRUE(db.commit());
+  EXPECT_EQ(db.load_bindings(0)->size(), 49u);
+  EXPECT_FALSE(db.commit());  // nothing open
+}
+
 // A process that writes bindings and is killed with SIGKILL loses none of what it committed.
 TEST(SqliteStore, SurvivesKillNine) {
   const std::string path = temp_db("kill.db");
