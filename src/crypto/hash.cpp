@@ -16,11 +16,22 @@ namespace {
   std::abort();
 }
 
+// Digests are fetched from the provider once (OpenSSL 3 otherwise looks them up by name on
+// every EVP_DigestInit_ex, which costs more than hashing a short string).
+const EVP_MD* fetched(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) fail("EVP_MD_fetch");
+  return md;  // kept for the life of the process
+}
+
 const EVP_MD* md_of(HashAlgorithm alg) {
+  static const EVP_MD* const md5 = fetched("MD5");
+  static const EVP_MD* const sha256 = fetched("SHA256");
+  static const EVP_MD* const sha512_256 = fetched("SHA512-256");
   switch (alg) {
-    case HashAlgorithm::Md5: return EVP_md5();
-    case HashAlgorithm::Sha256: return EVP_sha256();
-    case HashAlgorithm::Sha512_256: return EVP_sha512_256();
+    case HashAlgorithm::Md5: return md5;
+    case HashAlgorithm::Sha256: return sha256;
+    case HashAlgorithm::Sha512_256: return sha512_256;
   }
   fail("digest selection");
 }
@@ -61,7 +72,7 @@ std::string hex_digest(HashAlgorithm alg, std::string_view data) { return Hasher
 std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view data) {
   std::array<std::uint8_t, 32> out{};
   unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+  if (HMAC(md_of(HashAlgorithm::Sha256), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
            data.size(), out.data(), &len) == nullptr ||
       len != out.size())
     fail("HMAC");
