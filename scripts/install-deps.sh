@@ -13,6 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev libsofia-sip-ua-dev pkg-config
   # interop tests (tests/interop): SIPp, sipsak, sipvicious
   sip-tester sipsak sipvicious
+  # tests/interop/baresip_test.sh: the baresip softphone
+  baresip-core
 )
 
 missing=()
