@@ -271,6 +271,16 @@ bool build_stateless_error(std::string_view request, std::uint16_t status, std::
   return true;
 }
 
+void set_received_in_response(std::string& response, const msg::Via& via, std::string_view source,
+                              std::uint16_t port) {
+  if (!via.rport && via.host == source) return;
+  const std::size_t at = response.find(via.raw);
+  if (at == std::string::npos) return;
+  std::string edited;
+  append_via_with_source(via, source, via.rport ? port : 0, edited);
+  response.replace(at, via.raw.size(), edited);
+}
+
 void build_forward(const msg::Message& req, const ForwardEdits& e, std::string& out) {
   out.reserve(out.size() + req.bytes.size() + 256);
   out += req.method_text;

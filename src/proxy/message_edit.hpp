@@ -55,6 +55,12 @@ struct ForwardEdits {
 bool build_stateless_error(std::string_view request, std::uint16_t status, std::string_view reason,
                            std::string_view to_tag, std::string_view extra_headers, std::string& out);
 
+// RFC 3581 §4 for a response we generate: the top Via value `via` (found verbatim in
+// `response`) gets received=`source` and, when the request asked with rport, rport=`port`.
+// received is added when rport was asked or the sent-by host differs from the source.
+void set_received_in_response(std::string& response, const sip::msg::Via& via, std::string_view source,
+                              std::uint16_t port);
+
 void build_forward(const sip::msg::Message& request, const ForwardEdits& edits, std::string& out);
 void strip_top_via(const sip::msg::Message& response, std::string& out);
 

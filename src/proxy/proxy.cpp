@@ -131,6 +131,8 @@ struct Proxy::Impl {
   runtime::TimerHandle housekeeping;
 
   msg::Message m;  // the message being handled, reused
+  runtime::Endpoint current_remote;  // where it came from
+  std::string current_source;        // that address as text (RFC 3581 received)
   std::string out;
   bool draining = false;
 
@@ -163,6 +165,16 @@ struct Proxy::Impl {
   bool is_local_host(std::string_view host) const {
     for (const auto& h : local_hosts)
       if (iequals(h, host)) return true;
+    return false;
+  }
+
+  // A URI whose host is one of our domains or addresses, and whose port (if any) is one we
+  // listen on: its user is one of ours. A UA on the proxy's own host (another port) is not.
+  bool is_local_domain_uri(const msg::Uri& uri) const {
+    if (!uri.is_sip() || !is_local_host(uri.host)) return false;
+    if (!uri.port) return true;
+    for (const auto& e : local_endpoints)
+      if (e.port() == *uri.port) return true;
     return false;
   }
 
@@ -258,6 +270,7 @@ struct Proxy::Impl {
     }
     o.extra_headers = extra;
     msg::build_response(m, o, bytes);
+    if (!m.vias.empty()) set_received_in_response(bytes, m.vias.front(), current_source, current_remote.port());
     return bytes;
   }
 
@@ -375,6 +388,8 @@ struct Proxy::Impl {
   void on_message(const runtime::InboundMessage& in) {
     const msg::Framing framing = in.kind == TransportKind::Udp ? msg::Framing::Datagram : msg::Framing::Stream;
     const msg::Verdict v = msg::parse_message(in.bytes, m, cfg.limits, framing);
+    current_remote = in.remote;
+    current_source = in.remote.address_string();
     if (!v.accepted()) {
       // Answer what can be answered without understanding the message (§8.2.6.1, §21.5.6).
       out.clear();
@@ -483,12 +498,15 @@ struct Proxy::Impl {
         return;
       }
     }
-    const bool local_target = remaining == 0 && m.request_uri.is_sip() && is_local_host(m.request_uri.host);
+    const bool in_dialog = !m.to.tag.empty();
+    // In a dialog that came through our Record-Route, the Request-URI is the remote target (a
+    // Contact), not an address-of-record to look up (§16.4 with §12.2.1.1).
+    const bool local_target = remaining == 0 && is_local_domain_uri(m.request_uri) &&
+                              !(in_dialog && pop && !is_us(m.request_uri));
     if (m.method == msg::Method::Register && local_target) {
       on_register(in, sid);
       return;
     }
-    const bool in_dialog = !m.to.tag.empty();
     bool authenticated = false;
     if (!in_dialog && m.from.uri.is_sip() && is_local_host(m.from.uri.host)) {
       // Initial request from one of our users: proxy authentication (§22.3), and the From

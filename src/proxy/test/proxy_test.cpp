@@ -287,6 +287,7 @@ TEST_F(ProxyTest, RegisterIsChallengedStrongestFirstAndThenAccepted) {
     algorithms.emplace_back(ch.algorithm);
   }
   EXPECT_EQ(algorithms, (std::vector<std::string>{"SHA-512-256", "SHA-256", "MD5"}));
+  EXPECT_EQ(c->m.vias[0].received, "");  // sent-by is the source and no rport: nothing to add
   EXPECT_FALSE(c->m.to.tag.empty());
 
   const std::string a = answer(c->m, false, auth::Algorithm::Sha512_256, "alice", "alice-secret", "REGISTER", "sip:example.test");
@@ -491,7 +492,14 @@ TEST_F(ProxyTest, CancelReachesEveryRingingBranchAndTheCallerGets487) {
 
 TEST_F(ProxyTest, UnknownUnregisteredAndLocalCallersNeedingAuth) {
   deliver(kCaller, invite("sip:nobody@example.test", "sip:carol@elsewhere.test", "z9hG4bK-u1"));
-  EXPECT_NE(find(take(), kCaller, 404), nullptr);
+  {
+    auto nf = take();
+    const Out* r404 = find(nf, kCaller, 404);
+    ASSERT_NE(r404, nullptr);
+    ASSERT_TRUE(r404->m.vias[0].rport_value);  // the INVITE asked with rport
+    EXPECT_EQ(*r404->m.vias[0].rport_value, kCaller.port());
+    EXPECT_EQ(r404->m.vias[0].received, kCaller.address_string());
+  }
   deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-u2"));
   EXPECT_NE(find(take(), kCaller, 480), nullptr);
 
@@ -616,6 +624,41 @@ TEST_F(ProxyTest, TimerCCancelsABranchThatRingsForever) {
   for (const auto* c : cancels) EXPECT_EQ(c->m.method, msg::Method::Cancel);
   deliver(kPhoneA, reply(held->m, 487));
   EXPECT_NE(find(take(), kCaller, 487), nullptr);
+}
+
+}  // namespace
+}  // namespace warden::proxy
+
+namespace warden::proxy {
+namespace {
+
+// A UA on the proxy's own host, on another port: its Contact shares our address, but it is a
+// remote target, not one of our addresses-of-record (found with baresip).
+TEST_F(ProxyTest, InDialogRequestToAUaOnOurHostIsForwarded) {
+  const Endpoint neighbour = *Endpoint::parse("127.0.0.1:5080");
+  const std::string bye =
+      "BYE sip:bob-x@127.0.0.1:5080 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP " + kCaller.to_string() + ";branch=z9hG4bK-bye1;rport\r\n"
+      "Route: <sip:127.0.0.1:5060;lr>\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:carol@elsewhere.test>;tag=caller\r\n"
+      "To: <sip:bob@127.0.0.1>;tag=callee\r\n"
+      "Call-ID: dialog-1\r\n"
+      "CSeq: 7 BYE\r\n"
+      "Content-Length: 0\r\n\r\n";
+  deliver(kCaller, bye);
+  auto r = take();
+  auto fwd = requests_to(r, neighbour);
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(fwd[0]->m.method, msg::Method::Bye);
+  EXPECT_TRUE(fwd[0]->m.routes.empty());
+  for (const auto& o : r) EXPECT_FALSE(o.m.is_response() && o.m.status == 404);
+
+  // The same target outside a dialog, from a stranger: not ours to relay.
+  deliver(kCaller, invite("sip:bob-x@127.0.0.1:5080", "sip:carol@elsewhere.test", "z9hG4bK-nb"));
+  r = take();
+  EXPECT_NE(find(r, kCaller, 403), nullptr);
+  EXPECT_TRUE(requests_to(r, neighbour).empty());
 }
 
 }  // namespace
