@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "sip/msg/charset.hpp"
 #include "sip/msg/parse_error.hpp"
 #include "sip/msg/serializer.hpp"
 
@@ -12,27 +13,17 @@ using runtime::TransportKind;
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::optional<TransportKind> kind_from_name(std::string_view t) {
-  if (iequals(t, "udp")) return TransportKind::Udp;
-  if (iequals(t, "tcp")) return TransportKind::Tcp;
-  if (iequals(t, "tls")) return TransportKind::Tls;
+  if (msg::cs::iequals(t, "udp")) return TransportKind::Udp;
+  if (msg::cs::iequals(t, "tcp")) return TransportKind::Tcp;
+  if (msg::cs::iequals(t, "tls")) return TransportKind::Tls;
   return std::nullopt;
 }
 
 std::optional<runtime::Endpoint> address(msg::HostKind kind, std::string_view host, std::uint16_t port) {
   if (kind == msg::HostKind::Name) {
-    if (!iequals(host, "localhost")) return std::nullopt;
+    if (!msg::cs::iequals(host, "localhost")) return std::nullopt;
     return runtime::Endpoint::loopback_v4(port);
   }
   if (kind != msg::HostKind::IPv4 && kind != msg::HostKind::IPv6) return std::nullopt;
@@ -68,7 +59,7 @@ void append_via_with_source(const msg::Via& via, std::string_view received, std:
       while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
       name = name.substr(0, name.find('='));
       while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-      const bool replaced = (!received.empty() && iequals(name, "received")) || (rport != 0 && iequals(name, "rport"));
+      const bool replaced = (!received.empty() && msg::cs::iequals(name, "received")) || (rport != 0 && msg::cs::iequals(name, "rport"));
       if (!replaced) out += p;
       if (next == std::string_view::npos) break;
       rest.remove_prefix(next);
@@ -243,11 +234,11 @@ bool build_stateless_error(std::string_view request, std::uint16_t status, std::
     std::string_view name = line.substr(0, colon);
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
     int which = 0;
-    if (iequals(name, "via") || iequals(name, "v")) which = kVia;
-    else if (iequals(name, "from") || iequals(name, "f")) which = kFrom;
-    else if (iequals(name, "to") || iequals(name, "t")) which = kTo;
-    else if (iequals(name, "call-id") || iequals(name, "i")) which = kCallId;
-    else if (iequals(name, "cseq")) which = kCSeq;
+    if (msg::cs::iequals(name, "via") || msg::cs::iequals(name, "v")) which = kVia;
+    else if (msg::cs::iequals(name, "from") || msg::cs::iequals(name, "f")) which = kFrom;
+    else if (msg::cs::iequals(name, "to") || msg::cs::iequals(name, "t")) which = kTo;
+    else if (msg::cs::iequals(name, "call-id") || msg::cs::iequals(name, "i")) which = kCallId;
+    else if (msg::cs::iequals(name, "cseq")) which = kCSeq;
     if (which == 0) continue;
     if (which != kVia && (seen & which) != 0) continue;  // one of each, the first
     seen |= which;

@@ -11,6 +11,7 @@
 #include "sip/auth/verifier.hpp"
 #include "sip/dialog/identifiers.hpp"
 #include "sip/msg/builder.hpp"
+#include "sip/msg/charset.hpp"
 #include "sip/msg/parser.hpp"
 #include "sip/msg/sanity.hpp"
 #include "sip/txn/txn_table.hpp"
@@ -35,16 +36,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::string_view kind_token(TransportKind k) {
   switch (k) {
@@ -164,7 +155,7 @@ struct Proxy::Impl {
 
   bool is_local_host(std::string_view host) const {
     for (const auto& h : local_hosts)
-      if (iequals(h, host)) return true;
+      if (msg::cs::iequals(h, host)) return true;
     return false;
   }
 
@@ -620,7 +611,7 @@ struct Proxy::Impl {
   bool authenticate(std::uint64_t sid, bool proxy, const std::string& realm, std::string& user) {
     const msg::Credentials* cred = nullptr;
     for (const auto& c : m.credentials) {
-      if (c.proxy == proxy && iequals(c.scheme, "Digest") && c.realm == realm) {
+      if (c.proxy == proxy && msg::cs::iequals(c.scheme, "Digest") && c.realm == realm) {
         cred = &c;
         break;
       }
