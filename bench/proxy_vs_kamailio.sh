@@ -4,7 +4,7 @@
 # nothing but its own ability to run. See bench/README.md.
 #
 #   bench/proxy_vs_kamailio.sh [--duration SECONDS] [--rounds N] [--quick] [--warden PATH]
-#                              [--loads reg,call1000,call2000,acall1000] [--keep]
+#                              [--loads reg,call1000,call2000,acall1000] [--sources N] [--keep]
 #
 # Loads (each offered to Warden and to Kamailio in turn, the order alternating every round):
 #   reg        REGISTER with digest authentication (401, then credentials), 2,000/s
@@ -31,6 +31,7 @@ loads=reg,call1000,call2000,acall1000
 warden=""
 keep=""
 users=10000
+sources=4
 usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
     --quick) duration=5; rounds=1; users=2000; shift ;;
     --warden) warden=${2:?}; shift 2 ;;
     --loads) loads=${2:?}; shift 2 ;;
+    --sources) sources=${2:?}; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) usage ;;
     *) echo "unknown option $1" >&2; usage ;;
@@ -101,7 +103,7 @@ kport=$(pick_port); picked+=("$kport")
 wuas=$(pick_port); picked+=("$wuas")
 kuas=$(pick_port); picked+=("$kuas")
 log "Warden on 127.0.0.1:$wport, Kamailio on 127.0.0.1:$kport; callee UAS on $UAS_IP:$wuas and :$kuas; files in $work"
-log "loads $loads; $duration s each; $rounds round(s); $users accounts"
+log "loads $loads; $duration s each; $rounds round(s); $users accounts; each load from $sources SIPp on 127.0.0.11-$((10 + sources))"
 
 # CPU of a server: clock ticks of user+sys of PID and every process below it.
 cpu_ticks() {
@@ -149,18 +151,24 @@ PY
 }
 
 # --- accounts ---------------------------------------------------------------------------------
-python3 - "$users" "$DOMAIN" <<'PY'
+python3 - "$users" "$DOMAIN" "$sources" <<'PY'
 import sys
 n, dom = int(sys.argv[1]), sys.argv[2]
-with open("accounts.csv", "w") as w, open("users.inf", "w") as u, open("probe-users.inf", "w") as p:
-    u.write("SEQUENTIAL\n"); p.write("SEQUENTIAL\n")
+k = int(sys.argv[3])
+us = [open(f"users-{j}.inf", "w") for j in range(k)]
+with open("accounts.csv", "w") as w, open("probe-users.inf", "w") as p:
+    p.write("SEQUENTIAL\n")
+    for u in us:
+        u.write("SEQUENTIAL\n")
     for i in range(n):
         w.write(f"user{i}@{dom},secret\n")
-        u.write(f"user{i};{dom};[authentication username=user{i} password=secret];127.0.0.1:9\n")
+        us[i % k].write(f"user{i};{dom};[authentication username=user{i} password=secret];127.0.0.1:9\n")
     for i in range(200):
         w.write(f"probe{i}@{dom},secret\n")
         p.write(f"probe{i};{dom};[authentication username=probe{i} password=secret];127.0.0.1:9\n")
     w.write(f"svc@{dom},secret\n")
+for u in us:
+    u.close()
 PY
 for s in w k; do
   uas=$([ $s = w ] && echo "$wuas" || echo "$kuas")
@@ -226,26 +234,37 @@ load_rate() {
   esac
 }
 
-# run_load ROUND LOAD SERVER: one measured run; appends a JSON line to results.jsonl.
+# run_load ROUND LOAD SERVER: one measured run; appends a JSON line to results.jsonl. The load
+# is split over $sources SIPp instances, each sending from its own loopback address
+# (127.0.0.11, .12, ...): warden caps the open server transactions of one source address at
+# 65536, and a transaction stays open 32 s after its answer, so one address cannot carry more
+# than about 2,000 transactions a second, 1,000 calls.
 run_load() {
-  local round=$1 load=$2 s=$3 rate count prate pcount name pid port c0 c1 t0 t1 args pargs
+  local round=$1 load=$2 s=$3 rate count prate pcount name pid port c0 c1 t0 t1 args pargs i
   rate=$(load_rate "$load"); count=$((rate * duration))
   prate=$(python3 -c "print(max(1, round($rate * $PROBE_PERCENT / 100)))"); pcount=$((prate * duration))
   name=r$round-$load-$(server_name "$s"); pid=$(server_pid "$s"); port=$(server_port "$s")
-  # shellcheck disable=SC2207
-  args=($(scenario_args "$load" | sed "s#USERS#$work/users.inf#"))
   pargs=($(scenario_args "$load" | sed "s#USERS#$work/probe-users.inf#"))
   kill -0 "$pid" 2>/dev/null || die "$(server_name "$s") is not running any more"
   c0=$(cpu_ticks "$pid"); t0=$(date +%s.%N)
   sipp_start "probe-$name" "${pargs[@]}" -r "$prate" -m "$pcount" -l 10000 -p "$(pick_port)" -trace_msg \
     -message_file msg.log -timeout $((duration * 3 + 60)) "${common[@]}" "127.0.0.1:$port"
-  SIPP_TIMEOUT=$((duration * 3 + 90)) sipp_run "$name" "${args[@]}" -r "$rate" -m "$count" -l 20000 \
-    -p "$(pick_port)" -timeout $((duration * 3 + 60)) -recv_timeout 10000 "${common[@]}" "127.0.0.1:$port"
-  local main_rc=$SIPP_RC
+  for ((i = 0; i < sources; i++)); do
+    # shellcheck disable=SC2207
+    args=($(scenario_args "$load" | sed "s#USERS#$work/users-$i.inf#"))
+    sipp_start "$name-s$i" "${args[@]}" -r "$(python3 -c "print($rate / $sources)")" -m $((count / sources)) \
+      -l 20000 -p "$(pick_port)" -timeout $((duration * 3 + 60)) -recv_timeout 10000 "${common[@]}" \
+      -i "127.0.0.$((11 + i))" "127.0.0.1:$port"
+  done
+  local main_rc=0
+  for ((i = 0; i < sources; i++)); do
+    sipp_wait "$name-s$i" $((duration * 3 + 90))
+    [ "$SIPP_RC" -gt "$main_rc" ] && main_rc=$SIPP_RC
+  done
   sipp_wait "probe-$name" $((duration + 60))
   local probe_rc=$SIPP_RC
   c1=$(cpu_ticks "$pid"); t1=$(date +%s.%N)
-  python3 - "$name" "probe-$name" "$round" "$load" "$(server_name "$s")" "$rate" "$((c1 - c0))" \
+  python3 - "$name-s*" "probe-$name" "$round" "$load" "$(server_name "$s")" "$rate" "$((c1 - c0))" \
     "$(getconf CLK_TCK)" "$main_rc" "$probe_rc" "$t0" "$t1" >> results.jsonl <<'PY'
 import csv, json, re, sys, statistics
 name, pname, rnd, load, server, rate, ticks, hz, rc, prc, t0, t1 = sys.argv[1:13]
@@ -255,8 +274,11 @@ def last_stats(d):
         return dict(zip(rows[0], rows[-1]))
     except (OSError, IndexError):
         return {}
-m, p = last_stats(name), last_stats(pname)
-ok = int(m.get("SuccessfulCall(C)", 0)); fail = int(m.get("FailedCall(C)", 0))
+import glob
+loads = [last_stats(d) for d in sorted(glob.glob(name))]
+p = last_stats(pname)
+ok = sum(int(m.get("SuccessfulCall(C)", 0)) for m in loads)
+fail = sum(int(m.get("FailedCall(C)", 0)) for m in loads)
 pok = int(p.get("SuccessfulCall(C)", 0)); pfail = int(p.get("FailedCall(C)", 0))
 # the probe's message log: time of each call's first request, and of the 200 that ends its
 # INVITE or REGISTER transaction
