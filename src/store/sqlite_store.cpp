@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <iterator>
+
 #include "base/error.hpp"
 
 namespace warden::store {
@@ -52,7 +54,12 @@ class Stmt {
   bool owned_ = true;
 };
 
-constexpr const char* kSchema = R"sql(
+// The schema, as the list of steps that bring a database from version i to i + 1 (PRAGMA
+// user_version). A new database runs every step; an existing one the steps it has not seen.
+// Steps are only ever appended: a released step never changes.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: accounts and registrations.
+    R"sql(
 CREATE TABLE IF NOT EXISTS users (
   username TEXT NOT NULL,
   domain TEXT NOT NULL,
@@ -76,8 +83,20 @@ CREATE TABLE IF NOT EXISTS bindings (
   PRIMARY KEY (aor, contact)
 );
 CREATE INDEX IF NOT EXISTS bindings_expiry ON bindings (expires_at);
-PRAGMA user_version = 1;
-)sql";
+)sql",
+    // 1 -> 2: banned source addresses (shield).
+    R"sql(
+CREATE TABLE IF NOT EXISTS bans (
+  address TEXT NOT NULL PRIMARY KEY,
+  until INTEGER NOT NULL,
+  keep_until INTEGER NOT NULL,
+  level INTEGER NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bans_keep ON bans (keep_until);
+)sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
 }  // namespace
 
@@ -91,8 +110,31 @@ base::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& 
   std::unique_ptr<SqliteStore> s(new SqliteStore(db));
   sqlite3_busy_timeout(db, 2000);
   if (auto r = s->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !r) return r.error();
-  if (auto r = s->exec(kSchema); !r) return r.error();
+  if (auto r = s->migrate(); !r) return r.error();
   return s;
+}
+
+base::Result<int> SqliteStore::schema_version() {
+  Stmt s(db_, "PRAGMA user_version");
+  if (!s.ok() || s.step() != SQLITE_ROW) return base::Errc::Io;
+  return static_cast<int>(s.col_int(0));
+}
+
+base::Result<void> SqliteStore::migrate() {
+  auto version = schema_version();
+  if (!version) return version.error();
+  // A database written by a newer Warden: its tables may mean something else.
+  if (*version > kSchemaVersion) return base::Errc::InvalidArgument;
+  for (int v = *version; v < kSchemaVersion; ++v) {
+    // Each step and its version number commit together, or not at all.
+    const std::string step = std::string("BEGIN IMMEDIATE;") + kMigrations[v] +
+                             "PRAGMA user_version = " + std::to_string(v + 1) + "; COMMIT;";
+    if (auto r = exec(step.c_str()); !r) {
+      rollback();
+      return r.error();
+    }
+  }
+  return {};
 }
 
 base::Result<void> SqliteStore::begin() { return exec("BEGIN IMMEDIATE"); }
@@ -244,6 +286,44 @@ base::Result<std::vector<Binding>> SqliteStore::load_bindings(std::int64_t now) 
     b.path = s.col_text(6);
     b.received = s.col_text(7);
     b.instance = s.col_text(8);
+    out.push_back(std::move(b));
+  }
+  if (rc != SQLITE_DONE) return base::Errc::Io;
+  return out;
+}
+
+base::Result<void> SqliteStore::put_ban(const Ban& b) {
+  Stmt s(prepared("INSERT OR REPLACE INTO bans (address, until, keep_until, level, reason) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  if (!s.ok()) return base::Errc::Io;
+  s.text(1, b.address).integer(2, b.until).integer(3, b.keep_until).integer(4, b.level).text(5, b.reason);
+  return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+}
+
+base::Result<void> SqliteStore::remove_ban(std::string_view address) {
+  Stmt s(prepared("DELETE FROM bans WHERE address = ?1"));
+  if (!s.ok()) return base::Errc::Io;
+  s.text(1, address);
+  return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+}
+
+base::Result<std::vector<Ban>> SqliteStore::load_bans(std::int64_t now) {
+  {
+    Stmt del(db_, "DELETE FROM bans WHERE keep_until <= ?1");
+    if (!del.ok()) return base::Errc::Io;
+    del.integer(1, now);
+    if (del.step() != SQLITE_DONE) return base::Errc::Io;
+  }
+  Stmt s(db_, "SELECT address, until, keep_until, level, reason FROM bans ORDER BY address");
+  if (!s.ok()) return base::Errc::Io;
+  std::vector<Ban> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    Ban b;
+    b.address = s.col_text(0);
+    b.until = s.col_int(1);
+    b.keep_until = s.col_int(2);
+    b.level = static_cast<int>(s.col_int(3));
+    b.reason = s.col_text(4);
     out.push_back(std::move(b));
   }
   if (rc != SQLITE_DONE) return base::Errc::Io;

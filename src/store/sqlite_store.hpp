@@ -1,7 +1,8 @@
 #pragma once
 // The embedded Store: one SQLite file in WAL mode with synchronous=NORMAL, so every committed
 // write survives the process being killed (kill -9); only a power cut may lose the last
-// moments. The schema is created on first open and versioned with PRAGMA user_version.
+// moments. The schema is created on first open and versioned with PRAGMA user_version; an
+// older database is migrated on open, a newer one is refused (InvalidArgument).
 // Thread-safety: one thread at a time (the connection is not shared).
 
 #include <memory>
@@ -17,7 +18,8 @@ namespace warden::store {
 
 class SqliteStore final : public Store {
  public:
-  // Opens (creating if needed) the database at `path`.
+  // Opens (creating if needed) the database at `path`, migrating an older schema.
+  // Errors: Io (cannot open, or SQLite refused), InvalidArgument (a newer schema version).
   static base::Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
   ~SqliteStore() override;
 
@@ -31,6 +33,9 @@ class SqliteStore final : public Store {
   base::Result<void> remove_binding(std::string_view aor, std::string_view contact) override;
   base::Result<void> remove_bindings(std::string_view aor) override;
   base::Result<std::vector<Binding>> load_bindings(std::int64_t now) override;
+  base::Result<void> put_ban(const Ban& b) override;
+  base::Result<void> remove_ban(std::string_view address) override;
+  base::Result<std::vector<Ban>> load_bans(std::int64_t now) override;
   base::Result<void> begin() override;
   base::Result<void> commit() override;
   void rollback() override;
@@ -41,6 +46,8 @@ class SqliteStore final : public Store {
  private:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
   base::Result<void> exec(const char* sql);
+  base::Result<int> schema_version();
+  base::Result<void> migrate();
   // A statement prepared once and kept (the hot paths: user look-up, binding writes); keyed by
   // the address of its SQL text, which must be a string literal.
   sqlite3_stmt* prepared(const char* sql);

@@ -1,6 +1,6 @@
 #pragma once
-// What Warden keeps across restarts: accounts and registrations (and later bans and call
-// records). The interface is what the roles see; SqliteStore (sqlite_store.hpp) is the
+// What Warden keeps across restarts: accounts, registrations and banned source addresses
+// (and later call records). The interface is what the roles see; SqliteStore (sqlite_store.hpp) is the
 // embedded default. Hot paths never read the store per request: the registrar keeps bindings
 // in memory and writes through.
 // Thread-safety: implementations say; SqliteStore is safe for one thread at a time.
@@ -39,6 +39,16 @@ struct Binding {
   std::string instance;  // +sip.instance (RFC 5626), "" if none
 };
 
+// A banned source address (src/shield/ban_list.hpp). The ban ends at `until`; the record is
+// kept until `keep_until` so that a new ban of the same source escalates from `level`.
+struct Ban {
+  std::string address;          // "192.0.2.1", "2001:db8::1"
+  std::int64_t until = 0;       // Unix seconds
+  std::int64_t keep_until = 0;  // Unix seconds, not before `until`
+  int level = 1;                // 1 for a first ban, one more for each ban after that
+  std::string reason;           // for logs and the operator: "brute force: 10 failed ..."
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -55,6 +65,13 @@ class Store {
   virtual base::Result<void> remove_bindings(std::string_view aor) = 0;
   // Every binding that expires after `now` (Unix seconds); expired ones are deleted.
   virtual base::Result<std::vector<Binding>> load_bindings(std::int64_t now) = 0;
+  // Inserts or replaces the ban of `b.address`.
+  virtual base::Result<void> put_ban(const Ban& b) = 0;
+  // Removes the ban of `address`; removing one that is not there is not an error.
+  virtual base::Result<void> remove_ban(std::string_view address) = 0;
+  // Every ban record kept after `now` (Unix seconds: keep_until > now), ordered by address; the
+  // others are deleted. Records whose ban has ended (until <= now) are returned too.
+  virtual base::Result<std::vector<Ban>> load_bans(std::int64_t now) = 0;
   // Groups the writes between begin() and commit() into one transaction (group commit: one
   // log write for many registrations). rollback() drops them. Without begin() every write
   // commits on its own.

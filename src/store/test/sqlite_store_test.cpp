@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <csignal>
 #include <filesystem>
 #include <sys/wait.h>
@@ -141,4 +143,108 @@ TEST(SqliteStore, UnopenablePathIsAnError) {
   auto s = SqliteStore::open("/nonexistent-dir/for/sure/x.db");
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error(), base::Errc::Io);
+}
+
+TEST(SqliteStore, BansReplaceExpireAndRemove) {
+  auto s = SqliteStore::open(temp_db("bans.db"));
+  ASSERT_TRUE(s);
+  auto& db = **s;
+  ASSERT_TRUE(db.put_ban({"192.0.2.7", 1000, 5000, 1, "scanner User-Agent"}));
+  ASSERT_TRUE(db.put_ban({"192.0.2.7", 2000, 6000, 2, "brute force"}));  // same address: replaced
+  ASSERT_TRUE(db.put_ban({"2001:db8::1", 100, 200, 1, "many users"}));
+  auto bans = db.load_bans(1500);  // 2001:db8::1 is no longer kept; 192.0.2.7 is
+  ASSERT_TRUE(bans);
+  ASSERT_EQ(bans->size(), 1u);
+  EXPECT_EQ((*bans)[0].address, "192.0.2.7");
+  EXPECT_EQ((*bans)[0].until, 2000);
+  EXPECT_EQ((*bans)[0].keep_until, 6000);
+  EXPECT_EQ((*bans)[0].level, 2);
+  EXPECT_EQ((*bans)[0].reason, "brute force");
+  // A record whose ban has ended but that is still kept (for escalation) is returned.
+  EXPECT_EQ(db.load_bans(3000)->size(), 1u);
+  EXPECT_TRUE(db.load_bans(0)->size() == 1u);  // the expired one was deleted, not hidden
+  ASSERT_TRUE(db.remove_ban("192.0.2.7"));
+  ASSERT_TRUE(db.remove_ban("192.0.2.7"));  // absent: not an error
+  EXPECT_TRUE(db.load_bans(0)->empty());
+}
+
+TEST(SqliteStore, BansSurviveReopening) {
+  const std::string path = temp_db("bans-restart.db");
+  {
+    auto s = SqliteStore::open(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->put_ban({"198.51.100.9", 4'000'000'000, 4'000'086'400, 3, "svcrack"}));
+  }
+  auto s = SqliteStore::open(path);
+  ASSERT_TRUE(s);
+  auto bans = (*s)->load_bans(1'700'000'000);
+  ASSERT_TRUE(bans);
+  ASSERT_EQ(bans->size(), 1u);
+  EXPECT_EQ((*bans)[0].address, "198.51.100.9");
+  EXPECT_EQ((*bans)[0].level, 3);
+  EXPECT_EQ((*bans)[0].reason, "svcrack");
+}
+
+namespace {
+int user_version(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+  int v = -1;
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+void exec_raw(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  EXPECT_EQ(rc, SQLITE_OK) << (err != nullptr ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+}  // namespace
+
+// A database written by the first schema (users and bindings, user_version 1) keeps its rows and
+// gains the bans table when opened.
+TEST(SqliteStore, MigratesVersionOneDatabase) {
+  const std::string path = temp_db("v1.db");
+  exec_raw(path, R"sql(
+CREATE TABLE users (username TEXT NOT NULL, domain TEXT NOT NULL, ha1_md5 TEXT NOT NULL,
+  ha1_sha256 TEXT NOT NULL, ha1_sha512_256 TEXT NOT NULL, strongest_used INTEGER NOT NULL DEFAULT 0,
+  allow_md5 INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (username, domain));
+CREATE TABLE bindings (aor TEXT NOT NULL, contact TEXT NOT NULL, call_id TEXT NOT NULL, cseq INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL, q REAL NOT NULL, path TEXT NOT NULL, received TEXT NOT NULL, instance TEXT NOT NULL,
+  PRIMARY KEY (aor, contact));
+CREATE INDEX bindings_expiry ON bindings (expires_at);
+INSERT INTO users VALUES ('alice', 'example.test', 'm', 's', 't', 0, 1);
+INSERT INTO bindings VALUES ('sip:alice@example.test', 'sip:alice@192.0.2.1', 'c', 1, 5000, 1.0, '', '', '');
+PRAGMA user_version = 1;
+)sql");
+  ASSERT_EQ(user_version(path), 1);
+  {
+    auto s = SqliteStore::open(path);
+    ASSERT_TRUE(s);
+    auto& db = **s;
+    EXPECT_TRUE((*db.find_user("alice", "example.test")).has_value());
+    EXPECT_EQ(db.load_bindings(100)->size(), 1u);
+    ASSERT_TRUE(db.put_ban({"192.0.2.66", 9000, 9900, 1, "scan"}));
+  }
+  EXPECT_EQ(user_version(path), 2);
+  auto again = SqliteStore::open(path);  // already current: opens without running a step again
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)->load_bans(100)->size(), 1u);
+}
+
+TEST(SqliteStore, NewDatabaseIsCurrentAndNewerIsRefused) {
+  const std::string path = temp_db("newer.db");
+  ASSERT_TRUE(SqliteStore::open(path));
+  EXPECT_EQ(user_version(path), 2);
+  exec_raw(path, "PRAGMA user_version = 99;");
+  auto s = SqliteStore::open(path);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), base::Errc::InvalidArgument);
 }
