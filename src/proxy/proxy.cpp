@@ -472,8 +472,11 @@ struct Proxy::Impl {
     // Max-Forwards (§16.3 step 3); OPTIONS for us is answered even at 0 (§11).
     const bool pop = !m.routes.empty() && is_us(m.routes.front().uri);
     const std::size_t remaining = m.routes.size() - (pop ? 1 : 0);
-    const bool to_us = remaining == 0 && (is_us(m.request_uri) || (m.request_uri.user.empty() && is_local_host(m.request_uri.host)));
-    if (m.method == msg::Method::Options && to_us) {
+    // OPTIONS for the proxy itself (no user part), or one that may not go further (§11): ours
+    // to answer. OPTIONS for a user is routed like any request.
+    const bool to_us = remaining == 0 && m.request_uri.user.empty() &&
+                       (is_us(m.request_uri) || is_local_host(m.request_uri.host));
+    if (m.method == msg::Method::Options && (to_us || m.max_forwards == 0)) {
       respond(sid, 200, {}, std::string(kAllow) + "Accept: application/sdp\r\nSupported: path\r\n");
       return;
     }

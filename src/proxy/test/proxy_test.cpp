@@ -663,3 +663,28 @@ TEST_F(ProxyTest, InDialogRequestToAUaOnOurHostIsForwarded) {
 
 }  // namespace
 }  // namespace warden::proxy
+
+namespace warden::proxy {
+namespace {
+
+TEST_F(ProxyTest, OptionsForAUserIsRoutedNotAnswered) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  const std::string options =
+      "OPTIONS sip:bob@example.test SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP " + kCaller.to_string() + ";branch=z9hG4bK-ou\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:probe@elsewhere.test>;tag=p\r\n"
+      "To: <sip:bob@example.test>\r\n"
+      "Call-ID: opt-user\r\n"
+      "CSeq: 1 OPTIONS\r\n"
+      "Content-Length: 0\r\n\r\n";
+  deliver(kCaller, options);
+  auto r = take();
+  EXPECT_EQ(find(r, kCaller, 200), nullptr);
+  auto fwd = requests_to(r, kPhoneA);
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_EQ(fwd[0]->m.method, msg::Method::Options);
+}
+
+}  // namespace
+}  // namespace warden::proxy
