@@ -338,7 +338,7 @@ for ((round = 1; round <= rounds; round++)); do
   for load in "${load_list[@]}"; do
     for s in "${order[@]}"; do
       run_load "$round" "$load" "$s"
-      sleep 2   # let retransmissions and timers of the run drain
+      sleep 5   # let retransmissions and timers of the run drain
     done
   done
 done
