@@ -39,8 +39,8 @@ struct BruteForceConfig {
   base::Duration window = std::chrono::minutes(10);
   base::Duration tarpit_first = std::chrono::milliseconds(500);
   base::Duration tarpit_longest = std::chrono::seconds(8);
-  std::size_t max_sources = 65536;
-  std::size_t max_pairs = 65536;
+  std::size_t max_sources = 16384;
+  std::size_t max_pairs = 16384;
 };
 
 class BruteForceTracker {
