@@ -87,9 +87,8 @@ cd "$work" || exit 1
 
 DOMAIN=bench.test
 PROBE_PERCENT=2.5
-# The callee UAS listens on another loopback address than the servers: warden (as of this
-# writing) answers 404 to an in-dialog BYE whose Request-URI host is one of its own addresses
-# (tests/interop/sipp_test.sh fails on it), which would fail every call of the bench.
+# The callee UAS listens on another loopback address than the servers, as a phone on another
+# host would (warden before e7793bd answered 404 to an in-dialog BYE for a UA on its own host).
 UAS_IP=${UAS_IP:-127.0.0.2}
 [[ $UAS_IP =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "UAS_IP must be a loopback address (127.x.y.z)" >&2; exit 2; }
 pick_port() {  # a free port that this run has not handed out before (the caller records it)
