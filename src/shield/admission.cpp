@@ -55,9 +55,10 @@ Verdict Admission::gate(bool trusted, std::uint64_t source_hash, base::TimePoint
   if (global_.tokens < need) {
     const bool first = report(overload_reported_, now);
     shedding_ = true;
-    const auto spread_s = std::chrono::duration_cast<std::chrono::seconds>(config_.retry_spread).count();
+    const auto spread = static_cast<std::uint64_t>(
+        std::max<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(config_.retry_spread).count(), 0));
     base::Duration retry = std::chrono::ceil<std::chrono::seconds>(config_.retry_after);
-    if (spread_s > 0) retry += std::chrono::seconds(static_cast<std::int64_t>(source_hash % static_cast<std::uint64_t>(spread_s)));
+    if (spread > 0) retry += std::chrono::seconds(static_cast<std::int64_t>(source_hash % spread));
     return Verdict::overloaded(retry, first);
   }
   if (!trusted) shedding_ = false;  // unknown sources get through again: the overload is over

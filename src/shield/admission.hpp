@@ -18,9 +18,10 @@
 // source's hash, so that shed clients do not all come back in the same second).
 //
 // Memory is fixed: at most `max_sources`, `max_networks` and `max_trusted` entries, allocated
-// up front; when full, the least recently seen source (network, trusted source) is evicted. Unauthenticated traffic cannot push out trusted entries: they
-// have their own table, filled only by trust(). A source evicted and seen again starts with a
-// full bucket; that is bounded by the network bucket and the global gate.
+// up front; when full, the least recently seen source (network, trusted source) is evicted.
+// Unauthenticated traffic cannot push out trusted entries: they have their own table, filled
+// only by trust(). A source evicted and seen again starts with a full bucket; that is bounded
+// by the network bucket and the global gate.
 // Cost per packet for a known source: two keyed hashes, three table look-ups, no allocation.
 // Thread-safety: none (one Admission per event loop). Errors: none.
 

@@ -23,7 +23,10 @@ void log_event(const base::Logger& log, const SecurityEvent& e) {
   const base::LogLevel level = e.kind == EventKind::AuthFailure ? base::LogLevel::Info : base::LogLevel::Warn;
   if (!log.enabled(level)) return;
   log.log(level, "security event",
-          {{"kind", to_string(e.kind)}, {"source", e.source.to_string()}, {"account", e.account}, {"reason", e.reason}});
+          {{"kind", to_string(e.kind)},
+           {"source", e.source.to_string()},
+           {"account", e.account},
+           {"reason", e.reason}});
 }
 
 }  // namespace warden::shield

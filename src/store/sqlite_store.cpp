@@ -293,7 +293,8 @@ base::Result<std::vector<Binding>> SqliteStore::load_bindings(std::int64_t now) 
 }
 
 base::Result<void> SqliteStore::put_ban(const Ban& b) {
-  Stmt s(prepared("INSERT OR REPLACE INTO bans (address, until, keep_until, level, reason) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  Stmt s(prepared(
+      "INSERT OR REPLACE INTO bans (address, until, keep_until, level, reason) VALUES (?1, ?2, ?3, ?4, ?5)"));
   if (!s.ok()) return base::Errc::Io;
   s.text(1, b.address).integer(2, b.until).integer(3, b.keep_until).integer(4, b.level).text(5, b.reason);
   return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);

@@ -54,9 +54,9 @@ TEST(ScanDetector, KnownScannerUserAgents) {
 TEST(ScanDetector, OrdinaryUserAgentsPass) {
   const KeyedHash h;
   ScanDetector d(ScanConfig{}, h);
-  for (const char* ua : {"", "Asterisk PBX 18.10.0", "Linphone/5.0.0 (belle-sip/5.0.0)", "baresip v1.0.0 (x86_64/linux)",
-                         "sipsak 0.9.8", "SIPp", "Zoiper rv2.10", "Smapper/1.0", "MySmap", "Grandstream GXP2170",
-                         "friendly scanner", "sipclient 2"}) {
+  for (const char* ua : {"", "Asterisk PBX 18.10.0", "Linphone/5.0.0 (belle-sip/5.0.0)",
+                         "baresip v1.0.0 (x86_64/linux)", "sipsak 0.9.8", "SIPp", "Zoiper rv2.10", "Smapper/1.0",
+                         "MySmap", "Grandstream GXP2170", "friendly scanner", "sipclient 2"}) {
     RequestFacts f = request("REGISTER", "", "alice");
     f.user_agent = ua;
     EXPECT_FALSE(d.check_signature(f).has_value()) << ua;

@@ -131,26 +131,26 @@ TEST(Shield, PasswordGuessingBansTheSourceNotTheAccount) {
   Shield s{ShieldConfig{}};
   const Address attacker = ip("192.0.2.66");
   const Address alice = ip("203.0.113.5");
-  auto t = at(seconds(10));
+  base::ManualClock clock;
+  clock.advance(seconds(10));
   Shield::AuthVerdict v;
   int attempts = 0;
   while (attempts < 10000) {
-    ASSERT_TRUE(s.admit(attacker, t).admitted()) << attempts;
+    ASSERT_TRUE(s.admit(attacker, clock.now()).admitted()) << attempts;
     ++attempts;
-    v = s.on_auth_failure(attacker, "alice@example.test", t);
+    v = s.on_auth_failure(attacker, "alice@example.test", clock.now());
     if (v.banned) break;
     EXPECT_EQ(v.tarpit, milliseconds(500) * (1 << (attempts - 1)));
-    t += v.tarpit;  // the attacker waits for each delayed answer
+    clock.advance(v.tarpit);  // the attacker waits for each delayed answer
     // Meanwhile the owner registers from home without trouble.
-    ASSERT_TRUE(s.admit(alice, t).admitted());
-    s.on_auth_success(alice, "alice@example.test", t);
+    ASSERT_TRUE(s.admit(alice, clock.now()).admitted());
+    s.on_auth_success(alice, "alice@example.test", clock.now());
   }
   EXPECT_EQ(attempts, 5);
-  EXPECT_LE(attempts, 10);
-  EXPECT_EQ(s.admit(attacker, t).cause, Cause::Banned);
-  EXPECT_TRUE(s.admit(alice, t).admitted());
-  EXPECT_FALSE(s.is_banned(alice, t));
-  EXPECT_EQ(s.tarpit(alice, t), base::Duration::zero());
+  EXPECT_EQ(s.admit(attacker, clock.now()).cause, Cause::Banned);
+  EXPECT_TRUE(s.admit(alice, clock.now()).admitted());
+  EXPECT_FALSE(s.is_banned(alice, clock.now()));
+  EXPECT_EQ(s.tarpit(alice, clock.now()), base::Duration::zero());
   const auto events = s.take_events();
   ASSERT_GE(events.size(), 3u);
   EXPECT_EQ(events[events.size() - 2].kind, EventKind::BruteForce);
@@ -158,6 +158,13 @@ TEST(Shield, PasswordGuessingBansTheSourceNotTheAccount) {
   EXPECT_EQ(events[events.size() - 2].reason, "5 failed authentications for one account within 600 s");
   EXPECT_EQ(events.back().kind, EventKind::Banned);
   EXPECT_EQ(s.counters()[EventKind::AuthFailure], 5u);
+  // The first ban lasts 10 minutes; the attacker's next run after it is banned for 20.
+  clock.advance(minutes(10));
+  EXPECT_TRUE(s.admit(attacker, clock.now()).admitted());
+  for (int i = 0; i < 4; ++i) (void)s.on_auth_failure(attacker, "alice@example.test", clock.now());
+  EXPECT_TRUE(s.on_auth_failure(attacker, "alice@example.test", clock.now()).banned);
+  EXPECT_EQ(s.bans().find(attacker)->level, 2u);
+  EXPECT_EQ(s.bans().find(attacker)->until, clock.now() + minutes(20));
 }
 
 // Spraying one guess over many accounts: banned within ten attempts.
@@ -270,30 +277,34 @@ TEST(Shield, EventsGoThroughTheLogger) {
 }
 
 // Bans made by one Shield are enforced by the next one, through a new store object on the same
-// file (a restart).
+// file (a restart: the monotonic clock starts again, the wall clock goes on).
 TEST(Shield, BansSurviveARestartThroughTheStore) {
   const std::string path = temp_db("shield-restart.db");
-  const base::WallTime wall{std::chrono::seconds(1'700'000'000)};
+  const base::WallTime boot{std::chrono::seconds(1'700'000'000)};
   const Address scanner = ip("192.0.2.66");
+  base::ManualClock first(boot);
+  first.advance(hours(3));
   {
     auto store = store::SqliteStore::open(path);
     ASSERT_TRUE(store);
     Shield s{ShieldConfig{}};
-    const auto t = at(hours(3));
     RequestFacts f = register_for("100", "friendly-scanner");
-    ASSERT_EQ(s.inspect(scanner, f, t).cause, Cause::Scanner);
-    ASSERT_TRUE(save_bans(**store, s.take_ban_changes(), t, wall));
+    ASSERT_EQ(s.inspect(scanner, f, first.now()).cause, Cause::Scanner);
+    ASSERT_TRUE(save_bans(**store, s.take_ban_changes(), first.now(), first.wall_now()));
   }
+  base::ManualClock second(first.wall_now() + seconds(28));  // the new process, 28 s later
+  second.advance(seconds(2));
   auto store = store::SqliteStore::open(path);
   ASSERT_TRUE(store);
   Shield s{ShieldConfig{}};
-  const auto t = at(seconds(2));
-  auto n = load_bans(**store, s.bans(), t, wall + seconds(30));
+  auto n = load_bans(**store, s.bans(), second.now(), second.wall_now());
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 1u);
-  EXPECT_EQ(s.admit(scanner, t).cause, Cause::Banned);
-  EXPECT_TRUE(s.admit(ip("192.0.2.67"), t).admitted());
-  EXPECT_FALSE(s.is_banned(scanner, t + minutes(10)));  // the 10 minutes started before the restart
+  EXPECT_EQ(s.admit(scanner, second.now()).cause, Cause::Banned);
+  EXPECT_TRUE(s.admit(ip("192.0.2.67"), second.now()).admitted());
+  // The 10 minutes started before the restart: 30 s of them were spent.
+  EXPECT_TRUE(s.is_banned(scanner, second.now() + minutes(9) + seconds(29)));
+  EXPECT_FALSE(s.is_banned(scanner, second.now() + minutes(9) + seconds(30)));
 }
 
 // The per-packet path allocates nothing, for known and new sources, banned and flooding ones,
