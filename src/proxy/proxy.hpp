@@ -57,7 +57,7 @@ struct ProxyConfig {
   base::Duration timer_c = std::chrono::seconds(181);
   // Group commit of registrations: a REGISTER's 200 waits at most this long for the store
   // transaction that carries it (0: one transaction per REGISTER), or until this many wait.
-  base::Duration store_batch_window = std::chrono::milliseconds(2);
+  base::Duration store_batch_window = std::chrono::milliseconds(5);
   std::size_t store_batch_max = 256;  // RFC 3261 §16.6 step 11: more than 3 minutes
 };
 

@@ -149,10 +149,10 @@ class ProxyTest : public ::testing::Test {
     proxy_->on_message(in);
   }
 
-  // Everything sent since the last call, parsed, once the registrations' group commit (2 ms)
-  // has had its time.
+  // Everything sent since the last call, parsed, once the registrations' group commit
+  // has had its time (the batch window is 5 ms).
   std::vector<Out> take() {
-    loop_.advance(std::chrono::milliseconds(3));
+    loop_.advance(std::chrono::milliseconds(20));
     return take_now();
   }
   std::vector<Out> take_now() {
