@@ -119,13 +119,19 @@ std::vector<TableAction> TxnTable::take_actions() {
         terminated = terminated || a.kind == Action::Kind::Terminated;
         out.push_back({id, it->second.flow, false, std::move(a)});
       }
+      // A transaction counts against its source while it waits for its final response; once
+      // answered it only absorbs retransmissions (up to 32 s) and costs the peer nothing more.
+      const State st = it->second.txn->state();
+      if (it->second.counted && (terminated || (st != State::Trying && st != State::Proceeding))) {
+        it->second.counted = false;
+        if (auto c = per_source_.find(it->second.source); c != per_source_.end() && --c->second == 0)
+          per_source_.erase(c);
+      }
       if (!terminated) {
         schedule(id, it->second.txn->next_deadline());
         continue;
       }
       server_keys_.erase(it->second.key);
-      if (auto c = per_source_.find(it->second.source); c != per_source_.end() && --c->second == 0)
-        per_source_.erase(c);
       servers_.erase(it);
     } else if (auto ct = clients_.find(id); ct != clients_.end()) {
       for (auto& a : ct->second.txn->take_actions()) {

@@ -3,8 +3,9 @@
 // Each transaction carries the `flow` it talks over (an opaque id the transport layer gives),
 // and the table reports the actions of every transaction together with that flow.
 // A source (the peer's address, given by the caller) may hold at most
-// `max_server_txns_per_source` open server transactions: beyond that create_server() refuses,
-// so one peer cannot fill the table.
+// `max_server_txns_per_source` server transactions waiting for their final response: beyond
+// that create_server() refuses, so one peer cannot fill the table. Answered transactions
+// (Completed, Accepted, Confirmed) no longer count: they only absorb retransmissions.
 // Thread-safety: none; one table per event-loop thread.
 
 #include <cstdint>
@@ -64,6 +65,7 @@ class TxnTable {
     std::string key;
     std::string source;
     std::uint64_t flow;
+    bool counted = true;  // still counted in per_source_ (no final response yet)
   };
   struct ClientEntry {
     std::unique_ptr<ClientTxn> txn;

@@ -63,16 +63,23 @@ TEST(TxnTable, PerSourceLimit) {
   EXPECT_EQ(refused.error(), warden::base::Errc::LimitExceeded);
   EXPECT_TRUE(table.create_server(*reqs[3], false, 1, "198.51.100.1", clock.now()));  // another source
   EXPECT_EQ(table.open_for_source("203.0.113.9"), 3u);
-  // Completing one frees a place.
+  // Answering one frees a place at once: an answered transaction only absorbs retransmissions.
   auto* t = table.find_server(*reqs[0]);
   ASSERT_NE(t, nullptr);
   t->send_response(response(200, "OPTIONS", "z9hG4bK-n0"), 200, clock.now());
   (void)table.take_actions();
+  EXPECT_EQ(table.open_for_source("203.0.113.9"), 2u);
+  auto fifth = parse(request("OPTIONS", "z9hG4bK-n4"));
+  EXPECT_TRUE(table.create_server(*fifth, false, 1, "203.0.113.9", clock.now()));
+  EXPECT_EQ(table.open_for_source("203.0.113.9"), 3u);
+  // The answered one still absorbs its retransmissions until Timer J, then goes away without
+  // touching the count again.
+  EXPECT_NE(table.find_server(*reqs[0]), nullptr);
   clock.advance(32s);
   table.on_timer(clock.now());
   (void)table.take_actions();
-  EXPECT_EQ(table.open_for_source("203.0.113.9"), 2u);
-  EXPECT_TRUE(table.create_server(*reqs[0], false, 1, "203.0.113.9", clock.now()));
+  EXPECT_EQ(table.find_server(*reqs[0]), nullptr);
+  EXPECT_EQ(table.open_for_source("203.0.113.9"), 3u);
 }
 
 TEST(TxnTable, ClientMatchingAndTimersThroughTheTable) {
