@@ -864,6 +864,10 @@ struct Proxy::Impl {
       b->status = std::max(b->status, status);
       if (b->cancel_wanted && !b->cancel_sent) send_cancel(*b);
       if (status == 100 || ctx.final_sent) return;
+      if (ctx.timer_c) {  // §16.7 step 2: a provisional restarts Timer C
+        const std::uint64_t sid = ctx.server_id;
+        ctx.timer_c = loop.arm(clock.now() + cfg.timer_c, [this, sid] { on_timer_c(sid); });
+      }
       std::string bytes;
       strip_top_via(m, bytes);
       if (auto* st = table.server(ctx.server_id)) st->send_response(std::move(bytes), status, clock.now());

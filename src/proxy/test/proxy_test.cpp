@@ -615,6 +615,9 @@ TEST_F(ProxyTest, TimerCCancelsABranchThatRingsForever) {
   const auto held = hold(fwd[0]);
   deliver(kPhoneA, reply(held->m, 180));
   ASSERT_NE(find(take(), kCaller, 180), nullptr);
+  loop_.advance(std::chrono::seconds(100));
+  deliver(kPhoneA, reply(held->m, 183));  // a new provisional restarts Timer C (§16.7 step 2)
+  ASSERT_NE(find(take(), kCaller, 183), nullptr);
   loop_.advance(std::chrono::seconds(170));
   EXPECT_TRUE(requests_to(take(), kPhoneA).empty());
   loop_.advance(std::chrono::seconds(12));
