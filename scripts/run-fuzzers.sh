@@ -16,6 +16,7 @@ declare -A seeds=(
   [fuzz_sip_uri]="src/sip/msg/fuzz/corpus"
   [fuzz_sip_stream_framer]="src/sip/msg/vectors src/sip/msg/fuzz/corpus"
   [fuzz_sdp]="src/sip/sdp/fuzz/corpus"
+  [fuzz_proxy]="src/proxy/fuzz/corpus"
 )
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${!seeds[@]}")

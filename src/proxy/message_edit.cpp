@@ -4,6 +4,7 @@
 
 #include "sip/msg/charset.hpp"
 #include "sip/msg/parse_error.hpp"
+#include "sip/msg/parser.hpp"
 #include "sip/msg/serializer.hpp"
 
 namespace warden::proxy {
@@ -251,14 +252,22 @@ bool build_stateless_error(std::string_view request, std::uint16_t status, std::
     headers += "\r\n";
   }
   if (seen != (kVia | kFrom | kTo | kCallId | kCSeq)) return false;
-  out += "SIP/2.0 ";
-  out += std::to_string(status);
-  out += ' ';
-  out += reason.empty() ? msg::reason_phrase(status) : reason;
-  out += "\r\n";
-  out += headers;
-  out += extra_headers;
-  out += "Content-Length: 0\r\n\r\n";
+  std::string response = "SIP/2.0 ";
+  response += std::to_string(status);
+  response += ' ';
+  response += reason.empty() ? msg::reason_phrase(status) : reason;
+  response += "\r\n";
+  response += headers;
+  response += extra_headers;
+  response += "Content-Length: 0\r\n\r\n";
+  // The copied lines come from a request that failed to parse; when the fault is in one of
+  // them (a Via with a bad port, say) the answer would be just as malformed. Such a request
+  // is dropped instead: nobody could match a response whose Via cannot be read.
+  msg::Message check;
+  if (!msg::parse_message(response, check, base::Limits::Sip{}, msg::Framing::Datagram).accepted()) {
+    return false;
+  }
+  out += response;
   return true;
 }
 

@@ -50,7 +50,8 @@ struct ForwardEdits {
 
 // The response a server gives to a request it could not parse (RFC 3261 §8.2.6.1): the Via,
 // From, To, Call-ID and CSeq lines are copied as written (compact names too, folded lines
-// kept) and To gets `to_tag` if it has none. False when any of them is missing: such a
+// kept) and To gets `to_tag` if it has none. False when any of them is missing, or when the
+// response built from them would not parse itself (the fault was in a copied line): such a
 // message is dropped, not answered.
 bool build_stateless_error(std::string_view request, std::uint16_t status, std::string_view reason,
                            std::string_view to_tag, std::string_view extra_headers, std::string& out);

@@ -182,5 +182,37 @@ TEST(MessageEdit, LoopHashFollowsTheRoutingState) {
   EXPECT_EQ(loop_hash(a).size(), 16u);
 }
 
+TEST(MessageEdit, StatelessErrorCopiesTheDialogHeadersAndRefusesBrokenOnes) {
+  const std::string request =
+      "INVITE sip:bob@example.test SIP/7.0\r\n"
+      "v: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-s\r\n"
+      "f: <sip:alice@example.test>;tag=f\r\n"
+      "t: <sip:bob@example.test>\r\n"
+      "i: c-stateless\r\n"
+      "CSeq: 4 INVITE\r\n"
+      "Content-Length: 0\r\n\r\n";
+  std::string out;
+  ASSERT_TRUE(build_stateless_error(request, 505, "", "t1", {}, out));
+  const msg::Message r = parse(out);
+  EXPECT_EQ(r.status, 505);
+  ASSERT_EQ(r.vias.size(), 1u);
+  EXPECT_EQ(r.vias[0].branch, "z9hG4bK-s");
+  EXPECT_EQ(r.to.tag, "t1");
+  EXPECT_EQ(r.call_id, "c-stateless");
+
+  // A Via whose port does not parse (found by fuzz_proxy): the answer would carry the same
+  // broken line, so there is none.
+  std::string bad = request;
+  bad.replace(bad.find("192.0.2.1:5060"), 14, "192.0.2.1:50=0");
+  out.clear();
+  EXPECT_FALSE(build_stateless_error(bad, 400, "", "t2", {}, out));
+  EXPECT_TRUE(out.empty());
+
+  // Without a Call-ID nothing can be matched: dropped as well.
+  std::string no_call_id = request;
+  no_call_id.erase(no_call_id.find("i: "), std::string("i: c-stateless\r\n").size());
+  EXPECT_FALSE(build_stateless_error(no_call_id, 505, "", "t3", {}, out));
+}
+
 }  // namespace
 }  // namespace warden::proxy
