@@ -8,13 +8,15 @@ PACKAGES=(
   build-essential cmake ninja-build clang libclang-rt-14-dev llvm
   # libraries the code links
   libssl-dev libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
-  libsqlite3-dev libasio-dev libc-ares-dev
+  libsqlite3-dev libasio-dev libc-ares-dev libsrtp2-dev libopus-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev libsofia-sip-ua-dev pkg-config
   # interop tests (tests/interop): SIPp, sipsak, sipvicious
   sip-tester sipsak sipvicious
   # tests/interop/baresip_test.sh: the baresip softphone
   baresip-core
+  # media tests (src/media, warden phone): speech to send, audio comparison
+  espeak-ng sox
 )
 
 missing=()

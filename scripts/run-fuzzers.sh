@@ -18,6 +18,12 @@ declare -A seeds=(
   [fuzz_sdp]="src/sip/sdp/fuzz/corpus"
   [fuzz_proxy]="src/proxy/fuzz/corpus"
 )
+# media fuzzers are found by name: src/media/fuzz/fuzz_<name>.cpp, seeds in src/media/fuzz/corpus/<name>/
+for f in src/media/fuzz/fuzz_*.cpp; do
+  [ -e "$f" ] || continue
+  t=$(basename "$f" .cpp)
+  seeds[$t]="src/media/fuzz/corpus/${t#fuzz_}"
+done
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${!seeds[@]}")
 
