@@ -15,12 +15,21 @@ std::string_view to_string(EventKind k) noexcept {
     case EventKind::ScannerFromTag: return "scanner-from-tag";
     case EventKind::ManyUsers: return "many-users";
     case EventKind::SequentialUsers: return "sequential-users";
+    case EventKind::ForgedCancel: return "forged-cancel";
+    case EventKind::ForgedInDialog: return "forged-in-dialog";
+    case EventKind::RedirectRefused: return "redirect-refused";
+    case EventKind::CallLimit: return "call-limit";
+    case EventKind::DestinationBlocked: return "destination-blocked";
+    case EventKind::Spit: return "spit";
+    case EventKind::ForeignUnauthenticated: return "foreign-unauthenticated";
   }
   return "unknown";
 }
 
 void log_event(const base::Logger& log, const SecurityEvent& e) {
-  const base::LogLevel level = e.kind == EventKind::AuthFailure ? base::LogLevel::Info : base::LogLevel::Warn;
+  const base::LogLevel level =
+      e.kind == EventKind::AuthFailure || e.kind == EventKind::ForeignUnauthenticated ? base::LogLevel::Info
+                                                                                      : base::LogLevel::Warn;
   if (!log.enabled(level)) return;
   log.log(level, "security event",
           {{"kind", to_string(e.kind)},

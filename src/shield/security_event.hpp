@@ -31,8 +31,15 @@ enum class EventKind : std::uint8_t {
   ScannerFromTag,      // sipvicious's From tag
   ManyUsers,           // many distinct target users from one source: extension enumeration
   SequentialUsers,     // sequential extensions from one source: extension enumeration
+  ForgedCancel,        // a CANCEL from another source than its INVITE: tearing down a call being set up
+  ForgedInDialog,      // a BYE/re-INVITE/... from outside the dialog, or for a dialog we do not know
+  RedirectRefused,     // a 3xx from downstream to a weaker scheme, transport or another domain
+  CallLimit,           // an account over its concurrent calls or call attempts: toll fraud
+  DestinationBlocked,  // a call to a blocked (premium-rate) destination: toll fraud
+  Spit,                // a call scored as spam (SPIT) and refused or diverted
+  ForeignUnauthenticated,  // a request for a local user from an unknown, unauthenticated source
 };
-inline constexpr std::size_t kEventKinds = static_cast<std::size_t>(EventKind::SequentialUsers) + 1;
+inline constexpr std::size_t kEventKinds = static_cast<std::size_t>(EventKind::ForeignUnauthenticated) + 1;
 
 std::string_view to_string(EventKind k) noexcept;
 

@@ -82,6 +82,13 @@ class Shield {
   bool is_trusted(const Address& source, base::TimePoint now) const;
   bool is_allowed(const Address& source) const noexcept;
 
+  // Records an event found by the caller (the proxy's dialog protection, caller rules, SPIT
+  // scoring): counted, and queued for take_events(). `reason` in our words and numbers only.
+  void report(EventKind kind, const Address& source, std::string_view account, std::string reason,
+              base::TimePoint now) {
+    emit(kind, source, account, std::move(reason), now);
+  }
+
   BanList& bans() noexcept { return bans_; }
   std::vector<BanChange> take_ban_changes() { return bans_.take_changes(); }
   std::vector<SecurityEvent> take_events();
