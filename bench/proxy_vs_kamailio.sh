@@ -186,6 +186,7 @@ domains = ["$DOMAIN"]
 algorithms = ["MD5"]
 [proxy]
 max_transactions_per_source = 65536
+peers = ["127.0.0.0/8"]   # the foreign callers: a peer, as Kamailio's configuration trusts them
 [log]
 level = "error"
 EOF

@@ -51,6 +51,27 @@ proxy::ProxyConfig proxy_config(const Settings& s) {
   c.record_route = s.proxy.record_route;
   c.max_transactions_per_source = s.proxy.max_transactions_per_source;
   c.limits = s.limits;
+  for (const auto& p : s.proxy.peers)
+    if (auto n = shield::Network::parse(p)) c.peers.push_back(*n);  // checked when the settings were read
+  c.allow_any_redirect = s.proxy.allow_any_redirect;
+  const auto& sh = s.shield;
+  c.shield_enabled = sh.enabled;
+  for (const auto& a : sh.allow)
+    if (auto n = shield::Network::parse(a)) c.shield.allow.push_back(*n);
+  c.shield.admission.per_source = {static_cast<double>(sh.source_rate), 2.0 * sh.source_rate};
+  c.shield.admission.per_trusted_source = {static_cast<double>(sh.trusted_rate), 2.0 * sh.trusted_rate};
+  c.shield.admission.per_network = {static_cast<double>(sh.network_rate), 2.0 * sh.network_rate};
+  c.shield.admission.capacity = sh.capacity;
+  c.shield.admission.capacity_burst = sh.capacity;
+  c.shield.brute_force.max_failures = sh.max_auth_failures;
+  c.shield.brute_force.max_failures_per_account = sh.max_auth_failures_per_account;
+  c.shield.bans.first = std::chrono::minutes(sh.ban_minutes);
+  if (!sh.scanner_detection) {
+    c.shield.scan.user_agents.clear();
+    c.shield.scan.from_tag_fingerprints = false;
+    c.shield.scan.max_distinct_users = 0;
+    c.shield.scan.max_sequential = 0;
+  }
   return c;
 }
 

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/error.hpp"
+#include "shield/address.hpp"
 
 namespace warden::app {
 
@@ -21,11 +22,16 @@ namespace fs = std::filesystem;
 
 // The keys each table accepts; anything else is reported as unknown.
 constexpr std::string_view kTopKeys[] = {"data_dir", "domains", "listen", "tls",   "registrar",
-                                         "auth",     "proxy",   "limits", "log"};
+                                         "auth",     "proxy",   "limits", "log",   "shield"};
 constexpr std::string_view kTlsKeys[] = {"certificate", "private_key", "ca", "require_client_certificate"};
 constexpr std::string_view kRegistrarKeys[] = {"min_expires", "max_expires", "default_expires", "max_contacts"};
 constexpr std::string_view kAuthKeys[] = {"realm", "algorithms", "nonce_lifetime"};
-constexpr std::string_view kProxyKeys[] = {"record_route", "max_transactions_per_source"};
+constexpr std::string_view kProxyKeys[] = {"record_route", "max_transactions_per_source", "peers",
+                                           "allow_any_redirect"};
+constexpr std::string_view kShieldKeys[] = {"enabled",      "allow",        "source_rate",
+                                            "trusted_rate", "network_rate", "capacity",
+                                            "max_auth_failures", "max_auth_failures_per_account",
+                                            "ban_minutes",  "scanner_detection"};
 constexpr std::string_view kLimitsKeys[] = {"max_message_bytes", "max_header_section_bytes", "max_line_bytes",
                                             "max_headers",       "max_vias",                 "max_contacts",
                                             "max_routes",        "max_body_bytes",           "max_uri_bytes",
@@ -40,6 +46,12 @@ constexpr std::uint64_t kMaxContactsPerAor = 1024;
 constexpr std::uint64_t kMaxTransactionsPerSource = 65536;
 constexpr std::uint64_t kMinNonceLifetime = 10;
 constexpr std::uint64_t kMaxNonceLifetime = 86400;
+
+// A network for [proxy] peers and [shield] allow: "192.0.2.0/24", "2001:db8::/32" or an address.
+std::string check_network(const std::string& text, std::size_t, const std::vector<std::string>&) {
+  if (shield::Network::parse(text)) return {};
+  return "'" + text + "' is not a network (expected an address or address/bits, e.g. 192.0.2.0/24)";
+}
 
 // One [limits] key: where it lives in base::Limits::Sip and how large it may be.
 struct LimitKey {
@@ -433,8 +445,32 @@ class Loader {
       if (!check_keys(*t, "proxy", kProxyKeys)) return false;
       if (!read_bool(*t, "proxy", "record_route", s_.proxy.record_route) ||
           !read_uint(*t, "proxy", "max_transactions_per_source", 1, kMaxTransactionsPerSource,
-                     s_.proxy.max_transactions_per_source)) {
+                     s_.proxy.max_transactions_per_source) ||
+          !read_bool(*t, "proxy", "allow_any_redirect", s_.proxy.allow_any_redirect)) {
         return false;
+      }
+      if (const toml::node* n = t->get("peers")) {
+        if (!read_string_array(*n, "proxy.peers", s_.proxy.peers, check_network)) return false;
+      }
+    }
+
+    if (!section(root, "shield", t)) return false;
+    if (t != nullptr) {
+      if (!check_keys(*t, "shield", kShieldKeys)) return false;
+      auto& sh = s_.shield;
+      if (!read_bool(*t, "shield", "enabled", sh.enabled) ||
+          !read_bool(*t, "shield", "scanner_detection", sh.scanner_detection) ||
+          !read_uint(*t, "shield", "source_rate", 1, 1000000, sh.source_rate) ||
+          !read_uint(*t, "shield", "trusted_rate", 1, 1000000, sh.trusted_rate) ||
+          !read_uint(*t, "shield", "network_rate", 1, 10000000, sh.network_rate) ||
+          !read_uint(*t, "shield", "capacity", 1, 100000000, sh.capacity) ||
+          !read_uint(*t, "shield", "max_auth_failures", 1, 100000, sh.max_auth_failures) ||
+          !read_uint(*t, "shield", "max_auth_failures_per_account", 1, 100000, sh.max_auth_failures_per_account) ||
+          !read_uint(*t, "shield", "ban_minutes", 1, 7 * 24 * 60, sh.ban_minutes)) {
+        return false;
+      }
+      if (const toml::node* n = t->get("allow")) {
+        if (!read_string_array(*n, "shield.allow", sh.allow, check_network)) return false;
       }
     }
 

@@ -65,7 +65,26 @@ struct Settings {
   struct Proxy {
     bool record_route = true;
     std::uint32_t max_transactions_per_source = 256;
+    // Networks ("192.0.2.0/24", "2001:db8::/32", or one address) whose requests reach local
+    // users without digest authentication: other providers, gateways, a PBX. Everybody else
+    // is challenged before anything is said about a user.
+    std::vector<std::string> peers;
+    bool allow_any_redirect = false;  // pass on 3xx to weaker schemes/transports or other domains
   } proxy;
+
+  // The defences of issue 5 (src/shield). Rates are packets a second; bursts are twice that.
+  struct Shield {
+    bool enabled = true;
+    std::vector<std::string> allow;      // never rate limited, inspected or banned
+    std::uint32_t source_rate = 100;     // an unknown source
+    std::uint32_t trusted_rate = 2000;   // a source that authenticated in the last hour
+    std::uint32_t network_rate = 500;    // all unknown sources of one /24 or /64
+    std::uint32_t capacity = 10000;      // the whole server; beyond it 503 + Retry-After
+    std::uint32_t max_auth_failures = 10;             // from one source in 10 minutes: ban
+    std::uint32_t max_auth_failures_per_account = 5;  // from one source against one account
+    std::uint32_t ban_minutes = 10;      // the first ban; each next one of a source doubles
+    bool scanner_detection = true;
+  } shield;
 
   base::Limits::Sip limits{};
 

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "proxy/message_edit.hpp"
+#include "shield/ban_store.hpp"
 #include "sip/auth/nonce_service.hpp"
 #include "sip/auth/verifier.hpp"
 #include "sip/dialog/identifiers.hpp"
@@ -88,6 +89,26 @@ struct Proxy::Impl {
     bool final_sent = false;
     bool cancelled = false;
     runtime::TimerHandle timer_c;  // §16.6 step 11: an INVITE may ring this long, no longer
+    TransportKind kind = TransportKind::Udp;  // where the request came from (CANCEL must too)
+    Endpoint source;
+    std::string account;  // the authenticated caller ("user@domain"), "" for none
+  };
+  // A dialog that came through our Record-Route (issue 5, dialog protection): requests inside
+  // it are accepted from its parties only, where they sent from or what their Contact names.
+  struct DialogRecord {
+    std::array<shield::Address, 4> parties{};
+    std::size_t count = 0;
+    base::TimePoint last{};
+    void add(const shield::Address& a) {
+      for (std::size_t i = 0; i < count; ++i)
+        if (parties[i] == a) return;
+      if (count < parties.size()) parties[count++] = a;
+    }
+    bool has(const shield::Address& a) const {
+      for (std::size_t i = 0; i < count; ++i)
+        if (parties[i] == a) return true;
+      return false;
+    }
   };
   struct CachedUser {
     auth::AccountKeys keys;
@@ -119,17 +140,30 @@ struct Proxy::Impl {
 
   runtime::TimerHandle timer;
   std::optional<base::TimePoint> armed;
-  runtime::TimerHandle housekeeping;
+  runtime::TimerHandle housekeeping;  // once a minute: dialogs idle for too long are forgotten
+
+  void schedule_housekeeping() {
+    housekeeping = loop.arm(clock.now() + std::chrono::minutes(1), [this] {
+      housekeeping.detach();
+      expire_dialogs(clock.now(), false);
+      schedule_housekeeping();
+    });
+  }
+
+  std::unique_ptr<shield::Shield> shield;  // null when cfg.shield_enabled is false
+  std::unordered_map<std::string, DialogRecord> dialogs;  // by dialog_key()
 
   msg::Message m;  // the message being handled, reused
   runtime::Endpoint current_remote;  // where it came from
+  shield::Address current_address;   // the same, as the shield's key
   std::string current_source;        // that address as text (RFC 3581 received)
   std::string out;
   bool draining = false;
 
   struct Counters {
     std::atomic<std::uint64_t> requests{0}, responses{0}, dropped{0}, stateless_errors{0}, registrations{0},
-        challenges{0}, auth_failures{0}, forwarded{0}, transactions{0}, bindings{0};
+        challenges{0}, auth_failures{0}, forwarded{0}, transactions{0}, bindings{0}, shield_dropped{0},
+        shield_overload{0}, refused_attacks{0}, dialogs{0};
   } counters;
 
   Impl(ProxyConfig c, runtime::EventLoop& l, const base::Clock& clk, store::Store& s, base::Random& r, base::Logger lg)
@@ -143,6 +177,98 @@ struct Proxy::Impl {
         location(&s),
         nonces(base::random_token(r, 32), cfg.nonce_lifetime) {
     for (auto& d : cfg.domains) local_hosts.push_back(lower(d));
+    if (cfg.shield_enabled) {
+      shield::ShieldConfig sc = cfg.shield;
+      if (sc.hash_key == shield::KeyedHash::Key{}) rng.fill(std::as_writable_bytes(std::span(sc.hash_key)));
+      sc.allow.insert(sc.allow.end(), cfg.peers.begin(), cfg.peers.end());
+      shield = std::make_unique<shield::Shield>(std::move(sc));
+    }
+  }
+
+  // ---- the shield ---------------------------------------------------------------------------
+
+  bool is_peer(const shield::Address& a) const {
+    for (const auto& n : cfg.peers)
+      if (n.contains(a)) return true;
+    return false;
+  }
+
+  // Bans to the store, events to the log: after anything that may have made some.
+  void flush_shield() {
+    if (!shield) return;
+    auto changes = shield->take_ban_changes();
+    if (!changes.empty()) {
+      auto r = shield::save_bans(store, changes, clock.now(), clock.wall_now());
+      if (!r) log.error("store: bans not saved", {{"error", r.error().message()}});
+    }
+    for (const auto& e : shield->take_events()) shield::log_event(log, e);
+  }
+
+  void report(shield::EventKind kind, std::string_view account, std::string reason) {
+    counters.refused_attacks++;
+    if (shield) shield->report(kind, current_address, account, std::move(reason), clock.now());
+  }
+
+  // ---- dialogs (protection of BYE, re-INVITE and the rest) ---------------------------------
+
+  static std::string dialog_key(std::string_view call_id, std::string_view tag_a, std::string_view tag_b) {
+    if (tag_b < tag_a) std::swap(tag_a, tag_b);
+    std::string k;
+    k.reserve(call_id.size() + tag_a.size() + tag_b.size() + 2);
+    k += call_id;
+    k += '\n';
+    k += tag_a;
+    k += '\n';
+    k += tag_b;
+    return k;
+  }
+
+  static std::optional<shield::Address> contact_address(const std::vector<msg::NameAddr>& contacts) {
+    if (contacts.empty()) return std::nullopt;
+    const msg::Uri& u = contacts.front().uri;
+    if (u.host_kind != msg::HostKind::IPv4 && u.host_kind != msg::HostKind::IPv6) return std::nullopt;
+    return shield::Address::parse(u.host);
+  }
+
+  // A response with a To tag to a dialog-creating request we record-routed: the dialog (early
+  // or confirmed) and its parties. `ctx` holds the request; `m` is the response.
+  void remember_dialog(const Context& ctx) {
+    if (!cfg.record_route || m.to.tag.empty() || ctx.req.from.tag.empty()) return;
+    const base::TimePoint now = clock.now();
+    std::string key = dialog_key(m.call_id, ctx.req.from.tag, m.to.tag);
+    auto it = dialogs.find(key);
+    if (it == dialogs.end()) {
+      if (dialogs.size() >= cfg.max_dialogs) expire_dialogs(now, true);
+      it = dialogs.emplace(std::move(key), DialogRecord{}).first;
+    }
+    DialogRecord& d = it->second;
+    d.last = now;
+    if (auto a = shield::Address::from_bytes(ctx.source.address_bytes())) d.add(*a);
+    if (auto a = contact_address(ctx.req.contacts)) d.add(*a);
+    d.add(current_address);
+    if (auto a = contact_address(m.contacts)) d.add(*a);
+    counters.dialogs = dialogs.size();
+  }
+
+  void forget_dialog(std::string_view call_id, std::string_view tag_a, std::string_view tag_b) {
+    dialogs.erase(dialog_key(call_id, tag_a, tag_b));
+    counters.dialogs = dialogs.size();
+  }
+
+  // Drops dialogs idle for longer than their lifetime; with `make_room`, also the oldest tenth
+  // when that frees nothing (the table is full of live dialogs).
+  void expire_dialogs(base::TimePoint now, bool make_room) {
+    std::erase_if(dialogs, [&](const auto& kv) { return now - kv.second.last > cfg.dialog_idle_lifetime; });
+    if (make_room && dialogs.size() >= cfg.max_dialogs) {
+      std::vector<base::TimePoint> ages;
+      ages.reserve(dialogs.size());
+      for (const auto& kv : dialogs) ages.push_back(kv.second.last);
+      auto nth = ages.begin() + static_cast<std::ptrdiff_t>(ages.size() / 10);
+      std::nth_element(ages.begin(), nth, ages.end());
+      const base::TimePoint cut = *nth;
+      std::erase_if(dialogs, [&](const auto& kv) { return kv.second.last <= cut; });
+    }
+    counters.dialogs = dialogs.size();
   }
 
   std::int64_t unix_now() const {
@@ -377,10 +503,32 @@ struct Proxy::Impl {
   // ---- entry point ------------------------------------------------------------------------
 
   void on_message(const runtime::InboundMessage& in) {
+    current_remote = in.remote;
+    current_address = shield::Address::from_bytes(in.remote.address_bytes()).value_or(shield::Address{});
+    // Admission before parsing: a flood costs a hash and a table look-up per packet.
+    std::optional<shield::Verdict> overloaded;
+    if (shield) {
+      const shield::Verdict a = shield->admit(current_address, clock.now());
+      if (a.decision == shield::Decision::Drop) {
+        counters.shield_dropped++;
+        if (a.first) flush_shield();
+        return;
+      }
+      if (a.decision == shield::Decision::Overloaded) overloaded = a;
+    }
     const msg::Framing framing = in.kind == TransportKind::Udp ? msg::Framing::Datagram : msg::Framing::Stream;
     const msg::Verdict v = msg::parse_message(in.bytes, m, cfg.limits, framing);
-    current_remote = in.remote;
     current_source = in.remote.address_string();
+    if (overloaded) {
+      // §21.5.4: a request gets 503 with Retry-After; anything else is dropped.
+      counters.shield_overload++;
+      if (v.accepted() && m.is_request() && m.method != msg::Method::Ack) {
+        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(overloaded->retry_after).count();
+        respond_stateless(in, 503, "Overloaded", "Retry-After: " + std::to_string(std::max<long long>(secs, 1)) + "\r\n");
+      }
+      flush_shield();
+      return;
+    }
     if (!v.accepted()) {
       // Answer what can be answered without understanding the message (§8.2.6.1, §21.5.6).
       out.clear();
@@ -408,6 +556,7 @@ struct Proxy::Impl {
       on_request(in);
     }
     pump();
+    flush_shield();
   }
 
   // ---- requests ---------------------------------------------------------------------------
@@ -438,6 +587,19 @@ struct Proxy::Impl {
       respond_stateless(in, 503, "Shutting Down", "Retry-After: 5\r\n");
       return;
     }
+    if (shield && m.to.tag.empty() && m.method != msg::Method::Cancel) {
+      // A new out-of-dialog request: scanners are banned here and get no answer at all.
+      shield::RequestFacts facts;
+      facts.method = m.method_text;
+      facts.request_uri_user = m.request_uri.user;
+      facts.to_user = m.to.uri.user;
+      if (const msg::Header* ua = m.find(msg::HeaderId::UserAgent)) facts.user_agent = ua->value;
+      facts.from_tag = m.from.tag;
+      if (shield->inspect(current_address, facts, now).decision != shield::Decision::Admit) {
+        counters.shield_dropped++;
+        return;
+      }
+    }
     const Peer reply = reply_peer(in);
     const std::uint64_t pid = new_peer(reply);
     auto created = table.create_server(m, runtime::is_stream(in.kind), pid, in.remote.address_string(), now);
@@ -448,24 +610,38 @@ struct Proxy::Impl {
     }
     const std::uint64_t sid = *created;
     if (m.method == msg::Method::Cancel) {
-      on_cancel(sid);
+      on_cancel(in, sid);
       return;
     }
     if (m.method == msg::Method::Invite) respond(sid, 100);
     route(in, sid);
   }
 
-  void on_cancel(std::uint64_t sid) {
+  void on_cancel(const runtime::InboundMessage& in, std::uint64_t sid) {
     const std::uint64_t target = table.find_cancel_target_id(m);
     if (target == 0) {
       respond(sid, 481);
       return;
     }
-    respond(sid, 200);
     auto it = contexts.find(target);
+    // Issue 5: only the caller may cancel. A CANCEL from anywhere but where the INVITE came
+    // from (the same address, and over UDP the same port) is a forgery: 481, as if nothing
+    // matched, and the call goes on.
+    if (it != contexts.end() && !same_sender(*it->second, in)) {
+      report(shield::EventKind::ForgedCancel, {}, "CANCEL from " + in.remote.to_string() + " for an INVITE from " +
+                                                      it->second->source.to_string());
+      respond(sid, 481);
+      return;
+    }
+    respond(sid, 200);
     if (it == contexts.end() || it->second->final_sent) return;
     it->second->cancelled = true;
     cancel_branches(*it->second);
+  }
+
+  static bool same_sender(const Context& ctx, const runtime::InboundMessage& in) {
+    if (ctx.kind != in.kind || !ctx.source.same_address(in.remote)) return false;
+    return runtime::is_stream(in.kind) || ctx.source.port() == in.remote.port();
   }
 
   void route(const runtime::InboundMessage& in, std::uint64_t sid) {
@@ -501,18 +677,25 @@ struct Proxy::Impl {
       on_register(in, sid);
       return;
     }
+    // Dialog protection: a request inside a dialog we record-routed comes from its parties.
+    if (in_dialog && pop && !check_dialog(sid)) return;
     bool authenticated = false;
-    if (!in_dialog && m.from.uri.is_sip() && is_local_host(m.from.uri.host)) {
+    std::string account;
+    const bool from_local = m.from.uri.is_sip() && is_local_host(m.from.uri.host);
+    if (!in_dialog && (from_local || (local_target && !is_peer(current_address)))) {
       // Initial request from one of our users: proxy authentication (§22.3), and the From
-      // user must be the authenticated one (no calling as somebody else).
-      const std::string realm = lower(m.from.uri.host);
+      // user must be the authenticated one (no calling as somebody else). A request for one of
+      // our users from a source that is not a peer is challenged the same way, whoever the
+      // user is: nothing about the user is said before the caller authenticated.
+      const std::string realm = lower(from_local ? m.from.uri.host : m.request_uri.host);
       std::string user;
       if (!authenticate(sid, true, realm, user)) return;
-      if (user != m.from.uri.user) {
+      if (!from_local || user != m.from.uri.user) {
         respond(sid, 403, "From Does Not Match Credentials");
         return;
       }
       authenticated = true;
+      account = user + "@" + realm;
     }
     if (remaining > 0) {
       // Loose routing (§16.4, §16.6 step 6): the next Route decides, the Request-URI stays.
@@ -570,6 +753,24 @@ struct Proxy::Impl {
     forward(in, sid, {*hop, {}, {}}, pop, false);
   }
 
+  // True when the in-dialog request being handled may go on; otherwise it has been answered
+  // (481 for a dialog we do not know, 403 for a sender outside the dialog) and reported.
+  bool check_dialog(std::uint64_t sid) {
+    auto it = dialogs.find(dialog_key(m.call_id, m.from.tag, m.to.tag));
+    if (it == dialogs.end()) {
+      report(shield::EventKind::ForgedInDialog, {}, std::string(m.method_text) + " for a dialog this proxy does not know");
+      respond(sid, 481);
+      return false;
+    }
+    if (!it->second.has(current_address)) {
+      report(shield::EventKind::ForgedInDialog, {}, std::string(m.method_text) + " from outside the dialog");
+      respond(sid, 403, "Not A Party To This Dialog");
+      return false;
+    }
+    it->second.last = clock.now();
+    return true;
+  }
+
   // ---- authentication ---------------------------------------------------------------------
 
   const CachedUser* find_user(std::string_view username, const std::string& domain) {
@@ -597,7 +798,10 @@ struct Proxy::Impl {
     return &pos->second;
   }
 
-  void challenge(std::uint64_t sid, bool proxy, std::string_view realm, bool stale) {
+  // Sends the 401/407; after `delay` when it is not zero (the tarpit of a failing source: the
+  // server transaction stays open, retransmissions are absorbed, nothing else is spent).
+  void challenge(std::uint64_t sid, bool proxy, std::string_view realm, bool stale,
+                 base::Duration delay = base::Duration::zero()) {
     counters.challenges++;
     auto values = auth::make_challenges(nonces, rng, clock.wall_now(), realm, stale, cfg.algorithms);
     std::string extra;
@@ -606,8 +810,19 @@ struct Proxy::Impl {
       extra += v;
       extra += "\r\n";
     }
-    respond(sid, proxy ? 407 : 401, {}, extra);
+    const std::uint16_t status = proxy ? 407 : 401;
+    if (delay <= base::Duration::zero()) {
+      respond(sid, status, {}, extra);
+      return;
+    }
+    auto bytes = std::make_shared<std::string>(make_response(status, {}, extra));
+    tarpitted[sid] = loop.arm(clock.now() + delay, [this, sid, status, bytes] {
+      if (auto node = tarpitted.extract(sid)) node.mapped().detach();
+      if (txn::ServerTxn* st = table.server(sid)) st->send_response(std::move(*bytes), status, clock.now());
+      pump();
+    });
   }
+  std::unordered_map<std::uint64_t, runtime::TimerHandle> tarpitted;  // delayed challenges by server id
 
   // True when the request carries valid credentials for `realm`; otherwise the challenge has
   // been sent. `user` gets the authenticated user name.
@@ -627,19 +842,33 @@ struct Proxy::Impl {
     auth::DigestVerifier verifier(nonces, nonce_counter, realm);
     const auth::VerifyResult r =
         verifier.verify(*cred, m.method_text, m.body, cu != nullptr ? &cu->keys : nullptr, clock.wall_now());
+    const std::string account = std::string(cred->username) + "@" + realm;
     if (r.outcome == auth::Outcome::Ok) {
       user = std::string(cred->username);
       if (auth::strength(r.algorithm) > auth::strength(cu->keys.strongest_used)) raise_strength(*cu, r.algorithm);
+      if (shield) shield->on_auth_success(current_address, account, clock.now());
       return true;
     }
+    base::Duration tarpit{};
     if (r.outcome != auth::Outcome::Stale) {
       counters.auth_failures++;
-      log.warn("authentication failed", {{"user", cred->username},
-                                          {"realm", realm},
-                                          {"method", m.method_text},
-                                          {"outcome", auth::to_string(r.outcome)}});
+      log.info("authentication failed", {{"user", cred->username},
+                                         {"realm", realm},
+                                         {"method", m.method_text},
+                                         {"from", current_remote.to_string()},
+                                         {"outcome", auth::to_string(r.outcome)}});
+      if (shield) {
+        // Brute force: the failing source waits longer each time and is banned at the
+        // threshold; a banned source gets no answer at all.
+        const auto v = shield->on_auth_failure(current_address, account, clock.now());
+        if (v.banned) {
+          if (txn::ServerTxn* st = table.server(sid)) st->abandon();
+          return false;
+        }
+        tarpit = v.tarpit;
+      }
     }
-    challenge(sid, proxy, realm, r.outcome == auth::Outcome::Stale);
+    challenge(sid, proxy, realm, r.outcome == auth::Outcome::Stale, tarpit);
     return false;
   }
 
@@ -729,6 +958,8 @@ struct Proxy::Impl {
   void forward_many(const runtime::InboundMessage& in, std::uint64_t sid, const std::vector<Target>& targets, bool pop) {
     auto ctx = std::make_unique<Context>();
     ctx->server_id = sid;
+    ctx->kind = in.kind;
+    ctx->source = in.remote;
     ctx->raw.assign(m.bytes);
     if (!msg::parse_message(ctx->raw, ctx->req, cfg.limits, msg::Framing::Datagram).accepted()) {
       respond(sid, 500);
@@ -859,7 +1090,27 @@ struct Proxy::Impl {
     for (auto& x : ctx.branches)
       if (x.client_id == cid) b = &x;
     if (b == nullptr) return;
-    const std::uint16_t status = m.status;
+    std::uint16_t status = m.status;
+    if (status > 100 && status < 300 && dialog_creating(ctx.req.method)) remember_dialog(ctx);
+    if (status >= 300 && !m.to.tag.empty() && dialog_creating(ctx.req.method))
+      forget_dialog(m.call_id, ctx.req.from.tag, m.to.tag);  // an early dialog that ended
+    if (status >= 200 && status < 300 && ctx.req.method == msg::Method::Bye && !ctx.req.to.tag.empty())
+      forget_dialog(m.call_id, ctx.req.from.tag, ctx.req.to.tag);
+    if (status >= 300 && status < 400 && !cfg.allow_any_redirect) {
+      if (auto why = unsafe_redirect(ctx)) {
+        // Issue 5: a redirect that would take the call somewhere weaker is not passed on; the
+        // branch counts as failed (502) and the other branches go on.
+        report(shield::EventKind::RedirectRefused, {}, std::move(*why));
+        b->status = 502;
+        b->done = true;
+        if (!ctx.final_sent && (ctx.best_status == 0 || rank(502) < rank(ctx.best_status))) {
+          ctx.best_status = 502;
+          ctx.best.clear();
+        }
+        maybe_finish(ctx);
+        return;
+      }
+    }
     if (status < 200) {
       b->status = std::max(b->status, status);
       if (b->cancel_wanted && !b->cancel_sent) send_cancel(*b);
@@ -892,6 +1143,25 @@ struct Proxy::Impl {
     }
     if (status >= 600) cancel_branches(ctx);
     maybe_finish(ctx);
+  }
+
+  // Why the 3xx being handled may not be passed on, or nothing: a Contact that is not a SIP
+  // URI, one that drops sips or TLS when the request had it, or one in another domain than the
+  // request's (or ours).
+  std::optional<std::string> unsafe_redirect(const Context& ctx) const {
+    const msg::Uri& original = ctx.req.request_uri;
+    const bool secure = original.scheme == msg::Scheme::Sips || ctx.kind == TransportKind::Tls;
+    for (const auto& c : m.contacts) {
+      const msg::Uri& u = c.uri;
+      if (!u.is_sip()) return std::string("redirect to a non-SIP URI");
+      if (secure && u.scheme != msg::Scheme::Sips) {
+        auto t = u.param("transport");
+        if (!t || !msg::cs::iequals(*t, "tls")) return std::string("redirect from sips/TLS to a weaker scheme or transport");
+      }
+      if (!msg::cs::iequals(u.host, original.host) && !is_local_host(u.host))
+        return "redirect from " + std::string(original.host) + " to another domain";
+    }
+    return std::nullopt;
   }
 
   void relay_stateless() {
@@ -996,6 +1266,12 @@ base::Result<void> Proxy::start() {
   impl_->counters.bindings = impl_->location.binding_count();
   impl_->log.info("bindings loaded", {{"bindings", impl_->location.binding_count()},
                                       {"aors", impl_->location.aor_count()}});
+  if (impl_->shield) {
+    auto bans = shield::load_bans(impl_->store, impl_->shield->bans(), impl_->clock.now(), impl_->clock.wall_now());
+    if (!bans) return base::Result<void>(bans.error());
+    if (*bans > 0) impl_->log.info("bans loaded", {{"bans", *bans}});
+  }
+  impl_->schedule_housekeeping();
   return {};
 }
 
@@ -1035,7 +1311,13 @@ ProxyStats Proxy::stats() const noexcept {
   s.forwarded = c.forwarded;
   s.transactions = c.transactions;
   s.bindings = c.bindings;
+  s.shield_dropped = c.shield_dropped;
+  s.shield_overload = c.shield_overload;
+  s.refused_attacks = c.refused_attacks;
+  s.dialogs = c.dialogs;
   return s;
 }
+
+shield::Shield* Proxy::shield() noexcept { return impl_->shield.get(); }
 
 }  // namespace warden::proxy

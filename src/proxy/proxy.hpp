@@ -18,6 +18,17 @@
 // best one (6xx, else the lowest class; 503 becomes 500) once every branch has answered.
 // Unmatched responses are relayed statelessly by their Via.
 //
+// The shield (src/shield, issue 5) runs in front of all of it: every packet passes admission
+// before it is parsed (banned and flooding sources are dropped, 503 under overload); new
+// out-of-dialog requests are inspected for scanners; failed authentications feed the
+// brute-force tracker (tarpit, then a ban of the source, never of the account). Requests for
+// local users from sources that are neither authenticated nor configured peers are challenged
+// (407) before anything is said about the user, so unknown, unregistered and registered users
+// cannot be told apart. Dialog protection: a CANCEL must come from where its INVITE came from;
+// requests inside a dialog that came through our Record-Route must come from one of its
+// parties (481 for a dialog we do not know, 403 for a stranger). A 3xx from downstream that
+// points to a weaker scheme or transport or to another domain is refused (502).
+//
 // Realms are the local domains; a user "alice" of "example.test" authenticates in realm
 // "example.test" (HA1 values are stored per domain by `warden user`).
 // Thread-safety: everything on the loop thread; stats() from anywhere.
@@ -38,6 +49,8 @@
 #include "proxy/registrar.hpp"
 #include "runtime/event_loop.hpp"
 #include "runtime/transport.hpp"
+#include "shield/address.hpp"
+#include "shield/shield.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/txn/timer_config.hpp"
 #include "store/store.hpp"
@@ -58,7 +71,19 @@ struct ProxyConfig {
   // Group commit of registrations: a REGISTER's 200 waits at most this long for the store
   // transaction that carries it (0: one transaction per REGISTER), or until this many wait.
   base::Duration store_batch_window = std::chrono::milliseconds(5);
-  std::size_t store_batch_max = 256;  // RFC 3261 §16.6 step 11: more than 3 minutes
+  std::size_t store_batch_max = 256;
+
+  // Issue 5. Off only for lab use (benchmarks of the bare proxy).
+  bool shield_enabled = true;
+  shield::ShieldConfig shield;  // hash_key is drawn from `rng` when left all zero
+  // Sources whose requests may reach local users without digest authentication (other
+  // providers, gateways, a PBX): also never rate limited by source or banned (shield allow).
+  std::vector<shield::Network> peers;
+  // A 3xx from downstream to a weaker scheme/transport or another domain is passed on anyway.
+  bool allow_any_redirect = false;
+  // Dialogs that came through our Record-Route, remembered for dialog protection.
+  base::Duration dialog_idle_lifetime = std::chrono::hours(12);
+  std::size_t max_dialogs = 200000;
 };
 
 struct ProxyStats {
@@ -72,6 +97,10 @@ struct ProxyStats {
   std::uint64_t forwarded = 0;         // requests sent on a branch
   std::uint64_t transactions = 0;      // open now
   std::uint64_t bindings = 0;          // registered contacts now
+  std::uint64_t shield_dropped = 0;    // packets the shield dropped (banned, flooding, scanners)
+  std::uint64_t shield_overload = 0;   // requests answered 503 by the global gate
+  std::uint64_t refused_attacks = 0;   // forged CANCEL/in-dialog requests, refused redirects
+  std::uint64_t dialogs = 0;           // dialogs remembered now
 };
 
 class Proxy final : public runtime::TransportSink {
@@ -101,6 +130,8 @@ class Proxy final : public runtime::TransportSink {
   bool idle() const noexcept;
 
   ProxyStats stats() const noexcept;
+  // The shield's counters and tables (loop thread only).
+  shield::Shield* shield() noexcept;
 
   struct Impl;
 

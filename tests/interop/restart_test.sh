@@ -61,6 +61,7 @@ domains = ["$DOMAIN"]
 algorithms = ["MD5"]    # all SIPp 3.6.1 computes
 [proxy]
 max_transactions_per_source = 65536
+peers = ["127.0.0.0/8"]   # the MESSAGEs from foreign.test come from a peer (never rate limited)
 EOF
 start_warden "$warden" "$work/data" "$port" warden-1 warden.toml
 first_pid=$WARDEN_PID

@@ -78,6 +78,9 @@ domains = ["$DOMAIN", "127.0.0.1", "localhost"]
 algorithms = ["MD5"]    # all SIPp 3.6.1 computes
 [proxy]
 max_transactions_per_source = 65536
+# The "foreign" callers (SIPp from another domain) come from loopback: a peer whose requests
+# reach local users without digest; any other source is challenged first (issue 5).
+peers = ["127.0.0.0/8"]
 EOF
 start_warden "$warden" "$work/data" "$port" warden warden.toml
 log "ok: warden proxy is ready (pid $WARDEN_PID)"

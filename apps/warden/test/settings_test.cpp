@@ -251,6 +251,27 @@ TEST_F(SettingsTest, StringValuesAreChecked) {
   EXPECT_THAT(error_of("data_dir = \"\"\n"), HasSubstr("data_dir: must not be empty"));
 }
 
+TEST_F(SettingsTest, ShieldAndPeers) {
+  const Settings d = load("");
+  EXPECT_TRUE(d.shield.enabled);
+  EXPECT_TRUE(d.proxy.peers.empty());
+  EXPECT_EQ(d.shield.max_auth_failures, 10u);
+  const Settings s = load(
+      "[proxy]\npeers = [\"192.0.2.0/24\", \"2001:db8::1\"]\nallow_any_redirect = true\n"
+      "[shield]\nenabled = false\nallow = [\"10.0.0.0/8\"]\nsource_rate = 50\nban_minutes = 60\n");
+  EXPECT_EQ(s.proxy.peers, (std::vector<std::string>{"192.0.2.0/24", "2001:db8::1"}));
+  EXPECT_TRUE(s.proxy.allow_any_redirect);
+  EXPECT_FALSE(s.shield.enabled);
+  EXPECT_EQ(s.shield.allow, (std::vector<std::string>{"10.0.0.0/8"}));
+  EXPECT_EQ(s.shield.source_rate, 50u);
+  EXPECT_EQ(s.shield.ban_minutes, 60u);
+  EXPECT_THAT(error_of("[proxy]\npeers = [\"192.0.2.0/24\", \"example.test\"]\n"),
+              HasSubstr("proxy.peers[1]: 'example.test' is not a network"));
+  EXPECT_THAT(error_of("[shield]\nallow = [\"10.0.0.0/33\"]\n"), HasSubstr("shield.allow[0]:"));
+  EXPECT_THAT(error_of("[shield]\nsource_rate = 0\n"), HasSubstr("shield.source_rate: must be from 1"));
+  EXPECT_THAT(error_of("[shield]\nbanned = true\n"), HasSubstr("banned"));
+}
+
 TEST_F(SettingsTest, TlsNeedsCertificateAndKeyTogether) {
   EXPECT_THAT(error_of("[tls]\ncertificate = \"a.pem\"\n"),
               HasSubstr("tls.certificate: needs tls.private_key as well"));

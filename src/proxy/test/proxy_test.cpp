@@ -113,9 +113,16 @@ class ProxyTest : public ::testing::Test {
     add_user("alice", "alice-secret");
     add_user("bob", "bob-secret");
     clock_.set(base::TimePoint(std::chrono::hours(1)));
+    make_proxy(base_config());
+  }
+
+  // example.test, with kCaller as a peer (another provider's proxy: its requests reach our
+  // users without digest authentication).
+  static ProxyConfig base_config() {
     ProxyConfig cfg;
     cfg.domains = {"example.test"};
-    make_proxy(cfg);
+    cfg.peers = {*shield::Network::parse(kCaller.address_string())};
+    return cfg;
   }
   void TearDown() override {
     proxy_.reset();
@@ -153,6 +160,11 @@ class ProxyTest : public ::testing::Test {
   // has had its time (the batch window is 5 ms).
   std::vector<Out> take() {
     loop_.advance(std::chrono::milliseconds(20));
+    return take_now();
+  }
+  // The same after the tarpit of a failed authentication (at most 8 s).
+  std::vector<Out> take_slow() {
+    loop_.advance(std::chrono::seconds(10));
     return take_now();
   }
   std::vector<Out> take_now() {
@@ -307,9 +319,11 @@ TEST_F(ProxyTest, RegisterIsChallengedStrongestFirstAndThenAccepted) {
   EXPECT_EQ(ok->m.contacts[0].uri.raw, "sip:alice@" + kPhoneA.to_string());
   EXPECT_EQ(proxy_->stats().bindings, 1u);
 
-  // The same Authorization again (same nonce-count): a replay, challenged again.
+  // The same Authorization again (same nonce-count): a replay, challenged again after the
+  // tarpit (a replay counts as a failed attempt).
   deliver(kPhoneA, register_msg("alice", "sip:alice@" + kPhoneA.to_string(), 3, a));
-  r = take();
+  EXPECT_EQ(find(take(), kPhoneA, 401), nullptr);
+  r = take_slow();
   EXPECT_NE(find(r, kPhoneA, 401), nullptr);
   EXPECT_EQ(find(r, kPhoneA, 200), nullptr);
 }
@@ -325,16 +339,16 @@ TEST_F(ProxyTest, WrongPasswordUnknownUserAndDowngradeAreChallengedAgain) {
   ASSERT_TRUE(msg::parse_message(challenge_bytes, ch, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
 
   deliver(kPhoneA, register_msg("alice", "sip:alice@x", 2, answer(ch, false, auth::Algorithm::Sha256, "alice", "wrong", "REGISTER", "sip:example.test")));
-  EXPECT_NE(find(take(), kPhoneA, 401), nullptr);
+  EXPECT_NE(find(take_slow(), kPhoneA, 401), nullptr);
   deliver(kPhoneA, register_msg("mallory", "sip:m@x", 3, answer(ch, false, auth::Algorithm::Sha256, "mallory", "x", "REGISTER", "sip:example.test")));
-  EXPECT_NE(find(take(), kPhoneA, 401), nullptr);
+  EXPECT_NE(find(take_slow(), kPhoneA, 401), nullptr);
   EXPECT_EQ(proxy_->stats().auth_failures, 2u);
 
   // SHA-256 succeeds; afterwards an MD5 answer with the right password is refused.
   deliver(kPhoneA, register_msg("alice", "sip:alice@x", 4, answer(ch, false, auth::Algorithm::Sha256, "alice", "alice-secret", "REGISTER", "sip:example.test", "00000002")));
   ASSERT_NE(find(take(), kPhoneA, 200), nullptr);
   deliver(kPhoneA, register_msg("alice", "sip:alice@x", 5, answer(ch, false, auth::Algorithm::Md5, "alice", "alice-secret", "REGISTER", "sip:example.test", "00000003")));
-  r = take();
+  r = take_slow();
   EXPECT_NE(find(r, kPhoneA, 401), nullptr);
   EXPECT_EQ(find(r, kPhoneA, 200), nullptr);
   auto stored = store_->find_user("alice", "example.test");
@@ -592,9 +606,7 @@ TEST_F(ProxyTest, OptionsForUsMalformedInputAndBranchTimeout) {
 
 TEST_F(ProxyTest, BindingsSurviveARestart) {
   register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
-  ProxyConfig cfg;
-  cfg.domains = {"example.test"};
-  make_proxy(cfg);  // a new proxy on the same store
+  make_proxy(base_config());  // a new proxy on the same store
   EXPECT_EQ(proxy_->stats().bindings, 1u);
   deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-after"));
   EXPECT_EQ(requests_to(take(), kPhoneA).size(), 1u);
@@ -638,19 +650,29 @@ namespace {
 // A UA on the proxy's own host, on another port: its Contact shares our address, but it is a
 // remote target, not one of our addresses-of-record (found with baresip).
 TEST_F(ProxyTest, InDialogRequestToAUaOnOurHostIsForwarded) {
+  // bob's phone runs beside the proxy (same address, another port); a call reaches it.
   const Endpoint neighbour = *Endpoint::parse("127.0.0.1:5080");
+  register_user("bob", "bob-secret", "sip:bob-x@127.0.0.1:5080", neighbour);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-nbinv"));
+  auto r = take();
+  auto inv = requests_to(r, neighbour);
+  ASSERT_EQ(inv.size(), 1u);
+  const auto held = hold(inv[0]);
+  deliver(neighbour, reply(held->m, 200));
+  ASSERT_NE(find(take(), kCaller, 200), nullptr);
+
   const std::string bye =
       "BYE sip:bob-x@127.0.0.1:5080 SIP/2.0\r\n"
       "Via: SIP/2.0/UDP " + kCaller.to_string() + ";branch=z9hG4bK-bye1;rport\r\n"
       "Route: <sip:127.0.0.1:5060;lr>\r\n"
       "Max-Forwards: 70\r\n"
       "From: <sip:carol@elsewhere.test>;tag=caller\r\n"
-      "To: <sip:bob@127.0.0.1>;tag=callee\r\n"
-      "Call-ID: dialog-1\r\n"
+      "To: <sip:bob@example.test>;tag=callee\r\n"
+      "Call-ID: call-z9hG4bK-nbinv\r\n"
       "CSeq: 7 BYE\r\n"
       "Content-Length: 0\r\n\r\n";
   deliver(kCaller, bye);
-  auto r = take();
+  r = take();
   auto fwd = requests_to(r, neighbour);
   ASSERT_EQ(fwd.size(), 1u);
   EXPECT_EQ(fwd[0]->m.method, msg::Method::Bye);
@@ -662,6 +684,245 @@ TEST_F(ProxyTest, InDialogRequestToAUaOnOurHostIsForwarded) {
   r = take();
   EXPECT_NE(find(r, kCaller, 403), nullptr);
   EXPECT_TRUE(requests_to(r, neighbour).empty());
+}
+
+// ---- the shield, wired (issue 5) ------------------------------------------------------------
+
+const Endpoint kStranger = *Endpoint::parse("198.51.100.66:5099");
+
+// A request of `method` from `from` (its Via names it too) for `ruri`.
+std::string request_from(const Endpoint& from, const std::string& method, const std::string& ruri,
+                         const std::string& from_uri, const std::string& branch, const std::string& extra = "") {
+  return method + " " + ruri + " SIP/2.0\r\n"
+         "Via: SIP/2.0/UDP " + from.to_string() + ";branch=" + branch + ";rport\r\n"
+         "Max-Forwards: 70\r\n"
+         "From: <" + from_uri + ">;tag=f-" + branch + "\r\n"
+         "To: <" + ruri + ">\r\n"
+         "Call-ID: id-" + branch + "\r\n"
+         "CSeq: 1 " + method + "\r\n"
+         "Contact: <sip:x@" + from.to_string() + ">\r\n" + extra +
+         "Content-Length: 0\r\n\r\n";
+}
+
+// A response with the parts that differ by chance blanked: tags, nonces, branch.
+std::string shape(const Out& o) {
+  std::string s = std::to_string(o.m.status) + " " + std::string(o.m.reason) + "\n";
+  for (const auto& h : o.m.headers) {
+    s += std::string(h.name) + ":";
+    if (h.id == msg::HeaderId::ProxyAuthenticate || h.id == msg::HeaderId::WwwAuthenticate) {
+      msg::Challenge c;
+      if (msg::parse_challenge(h.value, c))
+        s += std::string(c.realm) + "/" + std::string(c.algorithm) + "/" + std::to_string(c.nonce.size()) + "/" +
+             std::to_string(c.opaque.size());
+    }
+    s += "\n";
+  }
+  return s;
+}
+
+TEST_F(ProxyTest, UsersCannotBeEnumerated) {
+  // bob is registered, alice exists but is not, nobody does not exist: to a stranger every
+  // request for them looks the same (svwar compares exactly this).
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  int n = 0;
+  for (const std::string method : {"INVITE", "OPTIONS", "MESSAGE", "SUBSCRIBE"}) {
+    std::vector<std::string> shapes;
+    for (const std::string user : {"bob", "alice", "nobody"}) {
+      deliver(kStranger, request_from(kStranger, method, "sip:" + user + "@example.test", "sip:x@elsewhere.test",
+                                      "z9hG4bK-enum" + std::to_string(++n)));
+      auto r = take();
+      const Out* c = find(r, kStranger, 407);
+      ASSERT_NE(c, nullptr) << method << " " << user;
+      EXPECT_TRUE(requests_to(r, kPhoneA).empty());
+      shapes.push_back(shape(*c));
+    }
+    EXPECT_EQ(shapes[0], shapes[1]) << method;
+    EXPECT_EQ(shapes[1], shapes[2]) << method;
+  }
+  // REGISTER: the same 401 for an existing and an unknown account.
+  std::vector<std::string> shapes;
+  for (const std::string user : {"alice", "nobody"}) {
+    std::string reg = register_msg(user, "sip:" + user + "@" + kStranger.to_string(), ++cseq_, "", "", kStranger);
+    deliver(kStranger, reg);
+    const auto r = take();
+    const Out* c = find(r, kStranger, 401);
+    ASSERT_NE(c, nullptr);
+    shapes.push_back(shape(*c));
+  }
+  EXPECT_EQ(shapes[0], shapes[1]);
+  // A peer (kCaller) still reaches bob without credentials.
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-peer"));
+  EXPECT_EQ(requests_to(take(), kPhoneA).size(), 1u);
+}
+
+TEST_F(ProxyTest, PasswordGuessingIsTarpittedThenTheSourceBannedNotTheAccount) {
+  const std::string contact = "sip:alice@" + kStranger.to_string();
+  deliver(kStranger, register_msg("alice", contact, ++cseq_, "", "", kStranger));
+  const auto first = take();
+  const Out* c = find(first, kStranger, 401);
+  ASSERT_NE(c, nullptr);
+  const auto challenge = hold(c);
+  int answered = 0;
+  int attempts = 0;
+  base::Duration slowest{};
+  for (int i = 0; i < 12; ++i) {
+    ++attempts;
+    const std::string guess = "guess-" + std::to_string(i);
+    char nc[9];
+    std::snprintf(nc, sizeof nc, "%08x", i + 1);
+    deliver(kStranger, register_msg("alice", contact, ++cseq_,
+                                    answer(challenge->m, false, auth::Algorithm::Sha256, "alice", guess, "REGISTER",
+                                           "sip:example.test", nc),
+                                    "", kStranger));
+    // The 401 comes only after the tarpit's delay.
+    EXPECT_EQ(find(take_now(), kStranger, 401), nullptr);
+    const base::TimePoint sent = clock_.now();
+    base::Duration waited{};
+    bool got = false;
+    while (waited < std::chrono::seconds(10) && !got) {
+      loop_.advance(std::chrono::milliseconds(100));
+      waited = clock_.now() - sent;
+      got = find(take_now(), kStranger, 401) != nullptr;
+    }
+    if (!got) break;  // banned: no answer any more
+    ++answered;
+    slowest = std::max(slowest, waited);
+  }
+  EXPECT_LE(attempts, 10);  // banned within ten failures
+  EXPECT_GE(answered, 2);
+  EXPECT_GE(slowest, std::chrono::milliseconds(500));
+  EXPECT_TRUE(proxy_->shield()->is_banned(*shield::Address::parse(kStranger.address_string()), clock_.now()));
+  // Everything from the banned source is dropped before parsing; nothing is answered.
+  const auto dropped = proxy_->stats().shield_dropped;
+  deliver(kStranger, register_msg("alice", contact, ++cseq_, "", "", kStranger));
+  EXPECT_TRUE(take().empty());
+  EXPECT_EQ(proxy_->stats().shield_dropped, dropped + 1);
+  // The account's owner, elsewhere, registers as usual.
+  register_user("alice", "alice-secret", "sip:alice@" + kPhoneA.to_string(), kPhoneA);
+  // The ban survives a restart (store).
+  make_proxy(base_config());
+  deliver(kStranger, register_msg("alice", contact, ++cseq_, "", "", kStranger));
+  EXPECT_TRUE(take().empty());
+}
+
+TEST_F(ProxyTest, AScannerIsBannedWithoutAnAnswer) {
+  deliver(kStranger, request_from(kStranger, "OPTIONS", "sip:100@example.test", "sip:100@example.test",
+                                  "z9hG4bK-scan", "User-Agent: friendly-scanner\r\n"));
+  EXPECT_TRUE(take().empty());
+  EXPECT_TRUE(proxy_->shield()->is_banned(*shield::Address::parse(kStranger.address_string()), clock_.now()));
+}
+
+TEST_F(ProxyTest, ForgedCancelAndByeFromAThirdAddressAreRefused) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  const std::string inv = invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-fc");
+  deliver(kCaller, inv);
+  auto r = take();
+  auto fwd = requests_to(r, kPhoneA);
+  ASSERT_EQ(fwd.size(), 1u);
+  const auto held = hold(fwd[0]);
+  deliver(kPhoneA, reply(held->m, 180));
+  take();
+
+  // The attacker saw the INVITE: same Via branch, Call-ID and tags, sent from elsewhere.
+  std::string cancel = inv;
+  cancel.replace(0, 6, "CANCEL");
+  cancel.replace(cancel.find("CSeq: 1 INVITE"), 14, "CSeq: 1 CANCEL");
+  deliver(kStranger, cancel);
+  r = take();
+  EXPECT_NE(find(r, kStranger, 481), nullptr);
+  EXPECT_TRUE(requests_to(r, kPhoneA).empty());  // no CANCEL reaches the phone
+  EXPECT_EQ(proxy_->stats().refused_attacks, 1u);
+
+  // The call is answered and goes on; a BYE with the right Call-ID and tags from a third
+  // address is refused, the parties' BYE goes through.
+  deliver(kPhoneA, reply(held->m, 200));
+  ASSERT_NE(find(take(), kCaller, 200), nullptr);
+  EXPECT_EQ(proxy_->stats().dialogs, 1u);
+  auto bye_from = [&](const Endpoint& from, const std::string& branch, const std::string& call_id) {
+    return "BYE sip:callee@" + kPhoneA.to_string() + " SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP " + from.to_string() + ";branch=" + branch + ";rport\r\n"
+           "Route: <sip:127.0.0.1:5060;lr>\r\n"
+           "Max-Forwards: 70\r\n"
+           "From: <sip:carol@elsewhere.test>;tag=caller\r\n"
+           "To: <sip:bob@example.test>;tag=callee\r\n"
+           "Call-ID: " + call_id + "\r\n"
+           "CSeq: 2 BYE\r\n"
+           "Content-Length: 0\r\n\r\n";
+  };
+  deliver(kStranger, bye_from(kStranger, "z9hG4bK-fb1", "call-z9hG4bK-fc"));
+  r = take();
+  EXPECT_NE(find(r, kStranger, 403), nullptr);
+  EXPECT_TRUE(requests_to(r, kPhoneA).empty());
+  deliver(kCaller, bye_from(kCaller, "z9hG4bK-fb2", "call-unknown"));
+  r = take();
+  EXPECT_NE(find(r, kCaller, 481), nullptr);
+  EXPECT_TRUE(requests_to(r, kPhoneA).empty());
+
+  deliver(kCaller, bye_from(kCaller, "z9hG4bK-fb3", "call-z9hG4bK-fc"));
+  r = take();
+  auto byes = requests_to(r, kPhoneA);
+  ASSERT_EQ(byes.size(), 1u);
+  const auto bye = hold(byes[0]);
+  deliver(kPhoneA, reply(bye->m, 200));
+  EXPECT_NE(find(take(), kCaller, 200), nullptr);
+  EXPECT_EQ(proxy_->stats().dialogs, 0u);  // the dialog ended
+  EXPECT_EQ(proxy_->stats().refused_attacks, 3u);
+}
+
+TEST_F(ProxyTest, RedirectsToAnotherDomainAreRefused) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  auto redirect = [&](const std::string& branch, const std::string& target) {
+    deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", branch));
+    auto r = take();
+    auto fwd = requests_to(r, kPhoneA);
+    EXPECT_EQ(fwd.size(), 1u);
+    if (fwd.empty()) return std::vector<Out>{};
+    const auto held = hold(fwd[0]);
+    std::string moved = reply(held->m, 301);
+    moved.insert(moved.find("Content-Length"), "Contact: <" + target + ">\r\n");
+    deliver(kPhoneA, moved);
+    return take();
+  };
+  auto r = redirect("z9hG4bK-3xx1", "sip:bob@evil.test");
+  EXPECT_EQ(find(r, kCaller, 301), nullptr);
+  EXPECT_NE(find(r, kCaller, 502), nullptr);
+  r = redirect("z9hG4bK-3xx2", "tel:+19005550100");
+  EXPECT_NE(find(r, kCaller, 502), nullptr);
+  // Within the same domain a redirect is the callee's business.
+  r = redirect("z9hG4bK-3xx3", "sip:bob-desk@example.test");
+  EXPECT_NE(find(r, kCaller, 301), nullptr);
+  EXPECT_EQ(proxy_->stats().refused_attacks, 2u);
+}
+
+TEST_F(ProxyTest, FloodsAreDroppedPerSourceAndAnswered503UnderOverload) {
+  ProxyConfig cfg = base_config();
+  cfg.shield.admission.per_source = {1, 3};
+  cfg.shield.admission.capacity = 1;
+  cfg.shield.admission.capacity_burst = 6;
+  cfg.shield.admission.trusted_reserve = 0.5;
+  make_proxy(cfg);
+  int answered = 0;
+  for (int i = 0; i < 10; ++i) {
+    deliver(kStranger, request_from(kStranger, "OPTIONS", "sip:example.test", "sip:x@elsewhere.test",
+                                    "z9hG4bK-fl" + std::to_string(i)));
+    answered += static_cast<int>(take_now().size());
+  }
+  EXPECT_EQ(answered, 3);  // the burst, then nothing
+  EXPECT_EQ(proxy_->stats().shield_dropped, 7u);
+  // Other unknown sources: the global gate keeps half for trusted sources; beyond, 503.
+  int overloaded = 0;
+  for (int i = 0; i < 6; ++i) {
+    const Endpoint other = *Endpoint::parse("203.0.113." + std::to_string(10 + i) + ":5060");
+    deliver(other, request_from(other, "OPTIONS", "sip:example.test", "sip:x@elsewhere.test",
+                                "z9hG4bK-ov" + std::to_string(i)));
+    for (const auto& o : take_now()) {
+      if (o.m.status != 503) continue;
+      ++overloaded;
+      EXPECT_NE(o.m.find("Retry-After"), nullptr);
+    }
+  }
+  EXPECT_GE(overloaded, 1);
+  EXPECT_GE(proxy_->stats().shield_overload, 1u);
 }
 
 }  // namespace

@@ -33,6 +33,9 @@ class ServerTxn {
   State state() const noexcept { return state_; }
   bool is_invite() const noexcept { return invite_; }
   std::uint16_t last_status() const noexcept { return last_status_; }
+  // Ends the transaction without a response (the sender was banned meanwhile): nothing is
+  // sent, a retransmission of the request will match nothing.
+  void abandon() { terminate(); }
 
  private:
   void terminate();
