@@ -75,7 +75,8 @@ CallVerdict CallGuard::begin(std::string_view account, std::string_view call_id,
   const unsigned cap = config_.max_concurrent_calls;
   if (cap > 0 && st.active >= cap) {
     return refuse(st, CallDecision::TooManyConcurrent,
-                  std::to_string(st.active) + " calls in progress for this account (limit " + std::to_string(cap) + ")");
+                  std::to_string(st.active) + " calls in progress for this account (limit " +
+                      std::to_string(cap) + ")");
   }
   if (cap > 0) st.calls[st.active++] = Call{static_cast<std::uint32_t>(hash_(call_id)), seconds_of(now)};
   st.refusing = false;

@@ -3,8 +3,8 @@
 // holds an account's password (guessed, phished, read off a hacked phone) sells calls through
 // it: many calls at once, and new attempts as fast as the dialler can send them. Ordinary
 // users never come near either limit, so refusing beyond them costs them nothing and caps the
-// bill the fraud can run up. (The limits telephone switches put on a trunk group, applied to
-// one account; the revenue-share fraud they stop is described in the GSMA's IRSF guidance.)
+// bill the fraud can run up. (The channel limit a telephone switch puts on a trunk group,
+// applied to one account.)
 //
 // Two limits per account:
 //  - concurrent calls: at most `max_concurrent_calls` in progress. begin() counts a call from
@@ -42,8 +42,9 @@
 namespace warden::shield {
 
 struct CallGuardConfig {
-  unsigned max_concurrent_calls = 10;      // per account; 0: no limit; at most kMaxConcurrentCalls
-  unsigned max_attempts_per_minute = 30;   // per account; 0: no limit
+  // Per account; at most kMaxConcurrentCalls; 0: no limit (and calls are not tracked).
+  unsigned max_concurrent_calls = 10;
+  unsigned max_attempts_per_minute = 30;  // per account; 0: no limit
   base::Duration max_call_duration = std::chrono::hours(4);  // older calls are forgotten
   std::size_t max_accounts = 16384;
 };

@@ -130,7 +130,8 @@ std::optional<DialledNumber> DestinationRules::normalise(std::string_view s,
   return n;
 }
 
-bool DestinationRules::is_valid_prefix(std::string_view prefix, const std::vector<std::string>& international_prefixes) {
+bool DestinationRules::is_valid_prefix(std::string_view prefix,
+                                       const std::vector<std::string>& international_prefixes) {
   return normalise(prefix, international_prefixes).has_value();
 }
 

@@ -125,9 +125,9 @@ SpitScore SpitScorer::score_key(std::uint64_t key, std::string_view callee, bool
                            " s (limit " + std::to_string(config_.max_callees) + ")");
   }
   if (shorts_count && config_.max_short_fraction > 0 && fraction >= config_.max_short_fraction) {
+    const auto short_secs = std::chrono::duration_cast<std::chrono::seconds>(config_.short_call).count();
     append(out.reason, std::to_string(f.short_calls) + " of " + std::to_string(f.answered) +
-                           " answered calls shorter than " +
-                           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(config_.short_call).count()) +
+                           " answered calls shorter than " + std::to_string(short_secs) +
                            " s (limit " + std::to_string(static_cast<int>(config_.max_short_fraction * 100 + 0.5)) +
                            "%)");
   }

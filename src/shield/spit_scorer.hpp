@@ -1,10 +1,11 @@
 #pragma once
 // SpitScorer: against SPIT (spam over IP telephony: robocalls, telemarketing, the ringing
-// "wangiri" one-ring calls). It scores each new call by how its caller has behaved lately,
-// following the behaviour-based detectors of the SPIT literature (call rate, the number of
-// distinct callees, short call durations: the features of RFC 5039 §3.8 and of Quittek et
-// al.'s and Kolan/Dantu's call-pattern analyses), and refuses or diverts callers that look
-// like machines. It never looks at media or content.
+// "wangiri" one-ring calls). It scores each new call by how its caller has behaved lately, a
+// local form of the reputation systems of RFC 5039 §3.5 built on the call-pattern features of
+// the SPIT literature (the call rate of Shin et al.'s progressive multi gray-leveling, the
+// short call durations of Kolan and Dantu's voice-spam defence, plus the number of distinct
+// callees), and refuses or diverts callers that behave like machines. It never looks at media
+// or content.
 //
 // The caller is a key: the authenticated account ("alice@example.test"), or the source address
 // for calls from outside that carry no credentials. Features over a sliding window per caller:

@@ -119,7 +119,9 @@ TEST(CallGuard, AttemptsPerMinuteAreLimited) {
 
   // After a quiet minute the whole allowance is back.
   clock.advance(seconds(60));
-  for (int i = 0; i < 30; ++i) ASSERT_TRUE(g.begin("alice@example.test", call_id(1000 + i), clock.now()).allowed()) << i;
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(g.begin("alice@example.test", call_id(1000 + i), clock.now()).allowed()) << i;
+  }
   EXPECT_FALSE(g.begin("alice@example.test", call_id(2000), clock.now()).allowed());
 }
 

@@ -227,3 +227,38 @@ TEST(SpitScorer, CallerTableIsBounded) {
   EXPECT_EQ(r.features.calls_last_minute, 1u);
   EXPECT_EQ(r.features.distinct_callees, 1u);
 }
+
+// A dialler whose calls are never answered (no short calls to count): rate and fan-out alone
+// refuse it at its 15th call, when both are at their limits.
+TEST(SpitScorer, RateAndFanOutAloneRefuse) {
+  base::ManualClock clock;
+  const KeyedHash h;
+  SpitScorer s(SpitConfig{}, h);
+  for (int i = 1; i <= 14; ++i) {
+    const SpitScore r = s.score("dialler@example.test", callee(i), false, clock.now());
+    ASSERT_TRUE(r.accepted()) << i << " " << r.score;
+    clock.advance(seconds(2));
+  }
+  const SpitScore r = s.score("dialler@example.test", callee(15), false, clock.now());
+  EXPECT_EQ(r.verdict, SpitVerdict::Reject);
+  EXPECT_NEAR(r.components.rate, 0.35, 1e-9);
+  EXPECT_NEAR(r.components.fan_out, 0.35, 1e-9);
+  EXPECT_EQ(r.reason,
+            "15 calls in the last minute (limit 10); 15 distinct callees in 600 s (limit 15); "
+            "score 0.70 (threshold 0.70)");
+}
+
+// Many calls to one callee (redialling a busy line) is rate without fan-out: accepted.
+TEST(SpitScorer, RedialIsNotSpam) {
+  base::ManualClock clock;
+  const KeyedHash h;
+  SpitScorer s(SpitConfig{}, h);
+  SpitScore r;
+  for (int i = 0; i < 30; ++i) {
+    r = s.score("alice@example.test", "bob@example.test", false, clock.now());
+    EXPECT_TRUE(r.accepted()) << i;
+    clock.advance(seconds(2));
+  }
+  EXPECT_EQ(r.features.distinct_callees, 1u);
+  EXPECT_NEAR(r.score, 0.35 + 0.35 / 15, 1e-9);
+}
