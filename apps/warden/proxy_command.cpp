@@ -66,6 +66,13 @@ proxy::ProxyConfig proxy_config(const Settings& s) {
   c.shield.brute_force.max_failures = sh.max_auth_failures;
   c.shield.brute_force.max_failures_per_account = sh.max_auth_failures_per_account;
   c.shield.bans.first = std::chrono::minutes(sh.ban_minutes);
+  c.call_guard.max_concurrent_calls = sh.max_concurrent_calls;
+  c.call_guard.max_attempts_per_minute = sh.max_call_attempts_per_minute;
+  c.destinations.extra_blocked = sh.blocked_prefixes;
+  c.destinations.allowed = sh.allowed_prefixes;
+  c.destinations.block_international = sh.block_international;
+  c.spit.threshold = sh.spit_threshold;
+  c.spit.divert_to = sh.spit_divert_to;
   if (!sh.scanner_detection) {
     c.shield.scan.user_agents.clear();
     c.shield.scan.from_tag_fingerprints = false;

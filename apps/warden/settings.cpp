@@ -13,6 +13,9 @@
 
 #include "base/error.hpp"
 #include "shield/address.hpp"
+#include "shield/call_guard.hpp"
+#include "shield/destination_rules.hpp"
+#include "sip/msg/uri.hpp"
 
 namespace warden::app {
 
@@ -31,7 +34,10 @@ constexpr std::string_view kProxyKeys[] = {"record_route", "max_transactions_per
 constexpr std::string_view kShieldKeys[] = {"enabled",      "allow",        "source_rate",
                                             "trusted_rate", "network_rate", "capacity",
                                             "max_auth_failures", "max_auth_failures_per_account",
-                                            "ban_minutes",  "scanner_detection"};
+                                            "ban_minutes",  "scanner_detection",
+                                            "max_concurrent_calls", "max_call_attempts_per_minute",
+                                            "blocked_prefixes", "allowed_prefixes", "block_international",
+                                            "spit_threshold", "spit_divert_to"};
 constexpr std::string_view kLimitsKeys[] = {"max_message_bytes", "max_header_section_bytes", "max_line_bytes",
                                             "max_headers",       "max_vias",                 "max_contacts",
                                             "max_routes",        "max_body_bytes",           "max_uri_bytes",
@@ -466,8 +472,39 @@ class Loader {
           !read_uint(*t, "shield", "capacity", 1, 100000000, sh.capacity) ||
           !read_uint(*t, "shield", "max_auth_failures", 1, 100000, sh.max_auth_failures) ||
           !read_uint(*t, "shield", "max_auth_failures_per_account", 1, 100000, sh.max_auth_failures_per_account) ||
-          !read_uint(*t, "shield", "ban_minutes", 1, 7 * 24 * 60, sh.ban_minutes)) {
+          !read_uint(*t, "shield", "ban_minutes", 1, 7 * 24 * 60, sh.ban_minutes) ||
+          !read_uint(*t, "shield", "max_concurrent_calls", 1, shield::CallGuard::kMaxConcurrentCalls,
+                     sh.max_concurrent_calls) ||
+          !read_uint(*t, "shield", "max_call_attempts_per_minute", 1, 100000, sh.max_call_attempts_per_minute) ||
+          !read_bool(*t, "shield", "block_international", sh.block_international) ||
+          !read_string(*t, "shield", "spit_divert_to", sh.spit_divert_to)) {
         return false;
+      }
+      if (const toml::node* n = t->get("spit_threshold")) {
+        where_["shield.spit_threshold"] = n->source();
+        const auto v = n->value<double>();
+        if (!v) return wrong_type(*n, "shield.spit_threshold", "a number");
+        if (!(*v > 0 && *v <= 1)) return fail(n->source(), "shield.spit_threshold", "must be above 0 and at most 1");
+        sh.spit_threshold = *v;
+      }
+      if (!sh.spit_divert_to.empty()) {
+        sip::msg::Uri u;
+        if (!sip::msg::parse_uri(sh.spit_divert_to, u) || !u.is_sip()) {
+          return fail(t->get("spit_divert_to")->source(), "shield.spit_divert_to",
+                      "'" + sh.spit_divert_to + "' is not a SIP URI");
+        }
+      }
+      const auto check_prefix = [](const std::string& p, std::size_t, const std::vector<std::string>&) {
+        if (shield::DestinationRules::is_valid_prefix(p, shield::DestinationConfig{}.international_prefixes)) {
+          return std::string{};
+        }
+        return "'" + p + "' is not a number prefix (digits, optionally with + and separators)";
+      };
+      if (const toml::node* n = t->get("blocked_prefixes")) {
+        if (!read_string_array(*n, "shield.blocked_prefixes", sh.blocked_prefixes, check_prefix)) return false;
+      }
+      if (const toml::node* n = t->get("allowed_prefixes")) {
+        if (!read_string_array(*n, "shield.allowed_prefixes", sh.allowed_prefixes, check_prefix)) return false;
       }
       if (const toml::node* n = t->get("allow")) {
         if (!read_string_array(*n, "shield.allow", sh.allow, check_network)) return false;

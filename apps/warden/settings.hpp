@@ -84,6 +84,14 @@ struct Settings {
     std::uint32_t max_auth_failures_per_account = 5;  // from one source against one account
     std::uint32_t ban_minutes = 10;      // the first ban; each next one of a source doubles
     bool scanner_detection = true;
+    // Caller rules (toll fraud) and SPIT scoring.
+    std::uint32_t max_concurrent_calls = 10;          // per account
+    std::uint32_t max_call_attempts_per_minute = 30;  // per account
+    std::vector<std::string> blocked_prefixes;  // added to the built-in premium-rate list
+    std::vector<std::string> allowed_prefixes;  // exceptions that win over every block
+    bool block_international = false;
+    double spit_threshold = 0.7;  // 0..1; calls scoring this much are refused (603) or diverted
+    std::string spit_divert_to;   // a SIP URI (a mailbox); empty: refuse
   } shield;
 
   base::Limits::Sip limits{};

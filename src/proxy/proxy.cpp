@@ -91,7 +91,8 @@ struct Proxy::Impl {
     runtime::TimerHandle timer_c;  // §16.6 step 11: an INVITE may ring this long, no longer
     TransportKind kind = TransportKind::Udp;  // where the request came from (CANCEL must too)
     Endpoint source;
-    std::string account;  // the authenticated caller ("user@domain"), "" for none
+    std::string account;  // the authenticated caller ("user@domain"): counted by the call guard
+    std::string spit_caller;  // the caller's key for SPIT scoring, "" when not scored
   };
   // A dialog that came through our Record-Route (issue 5, dialog protection): requests inside
   // it are accepted from its parties only, where they sent from or what their Contact names.
@@ -99,6 +100,9 @@ struct Proxy::Impl {
     std::array<shield::Address, 4> parties{};
     std::size_t count = 0;
     base::TimePoint last{};
+    std::optional<base::TimePoint> answered;  // the 2xx of an INVITE
+    std::string account;      // the call guard's account, "" for none
+    std::string spit_caller;  // the SPIT scorer's caller key, "" for none
     void add(const shield::Address& a) {
       for (std::size_t i = 0; i < count; ++i)
         if (parties[i] == a) return;
@@ -151,6 +155,12 @@ struct Proxy::Impl {
   }
 
   std::unique_ptr<shield::Shield> shield;  // null when cfg.shield_enabled is false
+  shield::KeyedHash call_hash;             // for the guard and the scorer
+  shield::DestinationRules destinations;
+  shield::CallGuard guard;
+  shield::SpitScorer spit;
+  std::string routing_account;      // set by route() for forward_many(): the call guard's account
+  std::string routing_spit_caller;  // and the SPIT caller key
   std::unordered_map<std::string, DialogRecord> dialogs;  // by dialog_key()
 
   msg::Message m;  // the message being handled, reused
@@ -175,7 +185,11 @@ struct Proxy::Impl {
         log(std::move(lg)),
         table(cfg.timers, cfg.max_transactions_per_source),
         location(&s),
-        nonces(base::random_token(r, 32), cfg.nonce_lifetime) {
+        nonces(base::random_token(r, 32), cfg.nonce_lifetime),
+        call_hash(random_key(r)),
+        destinations(cfg.destinations),
+        guard(cfg.call_guard, call_hash),
+        spit(cfg.spit, call_hash) {
     for (auto& d : cfg.domains) local_hosts.push_back(lower(d));
     if (cfg.shield_enabled) {
       shield::ShieldConfig sc = cfg.shield;
@@ -247,11 +261,30 @@ struct Proxy::Impl {
     if (auto a = contact_address(ctx.req.contacts)) d.add(*a);
     d.add(current_address);
     if (auto a = contact_address(m.contacts)) d.add(*a);
+    if (m.status >= 200 && ctx.req.method == msg::Method::Invite && !d.answered) {
+      d.answered = now;
+      d.account = ctx.account;
+      d.spit_caller = ctx.spit_caller;
+    }
     counters.dialogs = dialogs.size();
   }
 
+  // A call that the guard counted ended without an answer (a final failure, CANCEL, Timer C).
+  void end_unanswered(const Context& ctx) {
+    if (!ctx.account.empty()) guard.end(ctx.account, ctx.req.call_id, std::nullopt, clock.now());
+  }
+
   void forget_dialog(std::string_view call_id, std::string_view tag_a, std::string_view tag_b) {
-    dialogs.erase(dialog_key(call_id, tag_a, tag_b));
+    auto it = dialogs.find(dialog_key(call_id, tag_a, tag_b));
+    if (it == dialogs.end()) return;
+    const DialogRecord& d = it->second;
+    if (d.answered) {
+      // The end of an answered call: the guard stops counting it, the scorer learns its length.
+      const base::TimePoint now = clock.now();
+      if (!d.account.empty()) guard.end(d.account, call_id, d.answered, now);
+      if (!d.spit_caller.empty()) spit.on_call_ended(d.spit_caller, now - *d.answered, now);
+    }
+    dialogs.erase(it);
     counters.dialogs = dialogs.size();
   }
 
@@ -269,6 +302,12 @@ struct Proxy::Impl {
       std::erase_if(dialogs, [&](const auto& kv) { return kv.second.last <= cut; });
     }
     counters.dialogs = dialogs.size();
+  }
+
+  static shield::KeyedHash::Key random_key(base::Random& r) {
+    shield::KeyedHash::Key k{};
+    r.fill(std::as_writable_bytes(std::span(k)));
+    return k;
   }
 
   std::int64_t unix_now() const {
@@ -644,7 +683,91 @@ struct Proxy::Impl {
     return runtime::is_stream(in.kind) || ctx.source.port() == in.remote.port();
   }
 
+  struct Target {
+    NextHop hop;
+    std::string request_uri;  // "" keeps the request's
+    std::string path;         // Route values to prepend
+  };
+
   void route(const runtime::InboundMessage& in, std::uint64_t sid) {
+    route_request(in, sid);
+    // A call the guard counted but that was never forwarded (refused or unroutable) ends here.
+    if (!routing_account.empty()) guard.end(routing_account, m.call_id, std::nullopt, clock.now());
+    routing_account.clear();
+    routing_spit_caller.clear();
+  }
+
+  enum class Screen { Go, Stop, Divert };
+
+  // Caller rules and SPIT scoring for a new INVITE (issue 5); Stop when it has been answered.
+  Screen screen_call(std::uint64_t sid, bool authenticated, const std::string& account, bool local_target) {
+    const base::TimePoint now = clock.now();
+    if (authenticated) {
+      if (!local_target) {
+        // Toll fraud: a call out of our domains to a premium-rate or other blocked number.
+        if (auto why = destinations.blocked(m.request_uri.user)) {
+          report(shield::EventKind::DestinationBlocked, account, std::move(*why));
+          respond(sid, 403, "Destination Blocked");
+          return Screen::Stop;
+        }
+      }
+      auto v = guard.begin(account, m.call_id, now);
+      if (!v.allowed()) {
+        if (v.first) report(shield::EventKind::CallLimit, account, std::move(v.reason));
+        respond(sid, 403, v.decision == shield::CallDecision::TooManyConcurrent ? "Too Many Calls"
+                                                                                 : "Too Many Call Attempts");
+        return Screen::Stop;
+      }
+      routing_account = account;
+    }
+    if (!local_target) return Screen::Go;
+    // From outside, the caller is known by its From address (a peer vouches for it).
+    const std::string caller = authenticated ? account : canonical_aor(m.from.uri.user, m.from.uri.host);
+    const auto score = spit.score(caller, canonical_aor(m.request_uri.user, m.request_uri.host), !authenticated, now);
+    if (score.accepted()) {
+      routing_spit_caller = caller;
+      return Screen::Go;
+    }
+    report(shield::EventKind::Spit, authenticated ? account : caller, score.reason);
+    if (score.verdict == shield::SpitVerdict::Divert) return Screen::Divert;
+    respond(sid, 603, "Decline");
+    return Screen::Stop;
+  }
+
+  // The contacts registered for a local address-of-record, as branches.
+  std::vector<Target> targets_for(const std::string& aor) {
+    std::vector<Target> targets;
+    for (const auto& b : location.lookup(aor, unix_now())) {
+      std::optional<NextHop> hop;
+      if (!b.received.empty()) hop = parse_next_hop(b.received);
+      msg::Uri contact;
+      if (!hop && msg::parse_uri(b.contact, contact)) hop = next_hop_for_uri(contact);
+      if (!hop) continue;
+      targets.push_back(Target{*hop, b.contact, b.path});
+    }
+    return targets;
+  }
+
+  // A call scored as SPIT goes to the configured destination instead (a local user such as a
+  // mailbox, or an address), or gets 603 when that cannot be reached.
+  void divert(const runtime::InboundMessage& in, std::uint64_t sid, bool pop) {
+    msg::Uri to;
+    std::vector<Target> targets;
+    if (msg::parse_uri(cfg.spit.divert_to, to)) {
+      if (is_local_domain_uri(to)) {
+        targets = targets_for(canonical_aor(to.user, to.host));
+      } else if (auto hop = next_hop_for_uri(to)) {
+        targets.push_back(Target{*hop, cfg.spit.divert_to, {}});
+      }
+    }
+    if (targets.empty()) {
+      respond(sid, 603, "Decline");
+      return;
+    }
+    forward_many(in, sid, targets, pop);
+  }
+
+  void route_request(const runtime::InboundMessage& in, std::uint64_t sid) {
     // Max-Forwards (§16.3 step 3); OPTIONS for us is answered even at 0 (§11).
     const bool pop = !m.routes.empty() && is_us(m.routes.front().uri);
     const std::size_t remaining = m.routes.size() - (pop ? 1 : 0);
@@ -697,6 +820,13 @@ struct Proxy::Impl {
       authenticated = true;
       account = user + "@" + realm;
     }
+    if (shield && !in_dialog && m.method == msg::Method::Invite) {
+      switch (screen_call(sid, authenticated, account, local_target)) {
+        case Screen::Go: break;
+        case Screen::Stop: return;
+        case Screen::Divert: divert(in, sid, pop); return;
+      }
+    }
     if (remaining > 0) {
       // Loose routing (§16.4, §16.6 step 6): the next Route decides, the Request-URI stays.
       if (in_dialog && !pop) {
@@ -717,21 +847,12 @@ struct Proxy::Impl {
         return;
       }
       const std::string aor = canonical_aor(m.request_uri.user, m.request_uri.host);
-      const auto& bindings = location.lookup(aor, unix_now());
-      if (bindings.empty()) {
+      if (location.lookup(aor, unix_now()).empty()) {
         const bool exists = find_user(m.request_uri.user, lower(m.request_uri.host)) != nullptr;
         respond(sid, exists ? 480 : 404);
         return;
       }
-      std::vector<Target> targets;
-      for (const auto& b : bindings) {
-        std::optional<NextHop> hop;
-        if (!b.received.empty()) hop = parse_next_hop(b.received);
-        msg::Uri contact;
-        if (!hop && msg::parse_uri(b.contact, contact)) hop = next_hop_for_uri(contact);
-        if (!hop) continue;
-        targets.push_back(Target{*hop, b.contact, b.path});
-      }
+      std::vector<Target> targets = targets_for(aor);
       if (targets.empty()) {
         respond(sid, 480);
         return;
@@ -923,11 +1044,6 @@ struct Proxy::Impl {
 
   // ---- forwarding -------------------------------------------------------------------------
 
-  struct Target {
-    NextHop hop;
-    std::string request_uri;  // "" keeps the request's
-    std::string path;         // Route values to prepend
-  };
 
   void forward(const runtime::InboundMessage& in, std::uint64_t sid, const Target& t, bool pop, bool) {
     forward_many(in, sid, std::vector<Target>{t}, pop);
@@ -1001,6 +1117,10 @@ struct Proxy::Impl {
     }
     if (req.method == msg::Method::Invite) {
       ctx->timer_c = loop.arm(now + cfg.timer_c, [this, sid] { on_timer_c(sid); });
+      ctx->account = std::move(routing_account);  // the context ends the guard's count now
+      ctx->spit_caller = std::move(routing_spit_caller);
+      routing_account.clear();
+      routing_spit_caller.clear();
     }
     contexts[sid] = std::move(ctx);
   }
@@ -1203,6 +1323,7 @@ struct Proxy::Impl {
     for (const auto& b : ctx.branches)
       if (!b.done) return;
     ctx.final_sent = true;
+    end_unanswered(ctx);
     txn::ServerTxn* st = table.server(ctx.server_id);
     if (st == nullptr) return;
     std::uint16_t status = ctx.best_status == 0 ? 408 : ctx.best_status;

@@ -27,7 +27,11 @@
 // cannot be told apart. Dialog protection: a CANCEL must come from where its INVITE came from;
 // requests inside a dialog that came through our Record-Route must come from one of its
 // parties (481 for a dialog we do not know, 403 for a stranger). A 3xx from downstream that
-// points to a weaker scheme or transport or to another domain is refused (502).
+// points to a weaker scheme or transport or to another domain is refused (502). Caller rules:
+// an authenticated user's INVITE out of our domains to a blocked (premium-rate) number gets
+// 403, and so does one over the account's concurrent calls or attempts a minute; an INVITE to
+// a local user that scores as SPIT (rate, fan-out, short calls, external caller) gets 603 or
+// is diverted.
 //
 // Realms are the local domains; a user "alice" of "example.test" authenticates in realm
 // "example.test" (HA1 values are stored per domain by `warden user`).
@@ -50,7 +54,10 @@
 #include "runtime/event_loop.hpp"
 #include "runtime/transport.hpp"
 #include "shield/address.hpp"
+#include "shield/call_guard.hpp"
+#include "shield/destination_rules.hpp"
 #include "shield/shield.hpp"
+#include "shield/spit_scorer.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/txn/timer_config.hpp"
 #include "store/store.hpp"
@@ -81,6 +88,12 @@ struct ProxyConfig {
   std::vector<shield::Network> peers;
   // A 3xx from downstream to a weaker scheme/transport or another domain is passed on anyway.
   bool allow_any_redirect = false;
+  // Caller rules against toll fraud (shield on only): numbers out of the domain checked against
+  // blocked prefixes (403), calls per account limited in number and rate (403).
+  shield::DestinationConfig destinations;
+  shield::CallGuardConfig call_guard;
+  // SPIT scoring of calls to local users (shield on only): 603, or diverted to spit.divert_to.
+  shield::SpitConfig spit;
   // Dialogs that came through our Record-Route, remembered for dialog protection.
   base::Duration dialog_idle_lifetime = std::chrono::hours(12);
   std::size_t max_dialogs = 200000;

@@ -270,6 +270,17 @@ TEST_F(SettingsTest, ShieldAndPeers) {
   EXPECT_THAT(error_of("[shield]\nallow = [\"10.0.0.0/33\"]\n"), HasSubstr("shield.allow[0]:"));
   EXPECT_THAT(error_of("[shield]\nsource_rate = 0\n"), HasSubstr("shield.source_rate: must be from 1"));
   EXPECT_THAT(error_of("[shield]\nbanned = true\n"), HasSubstr("banned"));
+  const Settings c = load("[shield]\nblocked_prefixes = [\"+44 70\"]\nspit_threshold = 0.5\n"
+                          "spit_divert_to = \"sip:spam@example.test\"\nmax_concurrent_calls = 3\n");
+  EXPECT_EQ(c.shield.blocked_prefixes, (std::vector<std::string>{"+44 70"}));
+  EXPECT_DOUBLE_EQ(c.shield.spit_threshold, 0.5);
+  EXPECT_EQ(c.shield.max_concurrent_calls, 3u);
+  EXPECT_THAT(error_of("[shield]\nblocked_prefixes = [\"premium\"]\n"),
+              HasSubstr("shield.blocked_prefixes[0]: 'premium' is not a number prefix"));
+  EXPECT_THAT(error_of("[shield]\nspit_threshold = 2.0\n"), HasSubstr("shield.spit_threshold: must be above 0"));
+  EXPECT_THAT(error_of("[shield]\nspit_divert_to = \"mailbox\"\n"),
+              HasSubstr("shield.spit_divert_to: 'mailbox' is not a SIP URI"));
+  EXPECT_THAT(error_of("[shield]\nmax_concurrent_calls = 100\n"), HasSubstr("shield.max_concurrent_calls: must be from 1"));
 }
 
 TEST_F(SettingsTest, TlsNeedsCertificateAndKeyTogether) {

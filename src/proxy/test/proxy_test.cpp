@@ -894,6 +894,72 @@ TEST_F(ProxyTest, RedirectsToAnotherDomainAreRefused) {
   EXPECT_EQ(proxy_->stats().refused_attacks, 2u);
 }
 
+TEST_F(ProxyTest, TollFraudPremiumNumbersAndCallLimits) {
+  ProxyConfig cfg = base_config();
+  cfg.call_guard.max_concurrent_calls = 2;
+  make_proxy(cfg);
+  const Endpoint gateway = *Endpoint::parse("198.51.100.9:5060");
+  auto call = [&](const std::string& ruri, const std::string& branch) {
+    deliver(kCaller, invite(ruri, "sip:alice@example.test", branch));
+    auto r = take();
+    const Out* c = find(r, kCaller, 407);
+    EXPECT_NE(c, nullptr);
+    if (c == nullptr) return r;
+    const auto ch = hold(c);
+    const std::string a = answer(ch->m, true, auth::Algorithm::Sha256, "alice", "alice-secret", "INVITE", ruri);
+    deliver(kCaller, invite(ruri, "sip:alice@example.test", branch + "a", "Proxy-Authorization: " + a + "\r\n"));
+    return take();
+  };
+  // International premium rate (+979) and a North American 900 number: refused. An ordinary
+  // international number goes to the gateway.
+  auto r = call("sip:+9791234567@198.51.100.9", "z9hG4bK-tf1");
+  EXPECT_NE(find(r, kCaller, 403), nullptr);
+  EXPECT_TRUE(requests_to(r, gateway).empty());
+  r = call("sip:00-1-900-555-0100@198.51.100.9", "z9hG4bK-tf2");
+  EXPECT_NE(find(r, kCaller, 403), nullptr);
+  r = call("sip:+493012345678@198.51.100.9", "z9hG4bK-tf3");
+  EXPECT_EQ(requests_to(r, gateway).size(), 1u);
+  // That call rings on; one more is allowed, the third at once is not.
+  r = call("sip:+493012345679@198.51.100.9", "z9hG4bK-tf4");
+  EXPECT_EQ(requests_to(r, gateway).size(), 1u);
+  r = call("sip:+493012345670@198.51.100.9", "z9hG4bK-tf5");
+  const Out* refused = find(r, kCaller, 403);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->m.reason, "Too Many Calls");
+  EXPECT_TRUE(requests_to(r, gateway).empty());
+  EXPECT_GE(proxy_->stats().refused_attacks, 3u);
+}
+
+TEST_F(ProxyTest, SpitIsDeclinedOrDiverted) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  // A robocaller behind a peer: many calls a minute to many different users.
+  int declined = 0, first_declined = 0;
+  for (int i = 1; i <= 25; ++i) {
+    deliver(kCaller, invite("sip:user" + std::to_string(i) + "@example.test", "sip:robo@spam.test",
+                            "z9hG4bK-spit" + std::to_string(i)));
+    if (find(take(), kCaller, 603) != nullptr && ++declined == 1) first_declined = i;
+  }
+  EXPECT_GT(first_declined, 5);  // the first calls of anybody pass
+  EXPECT_GE(declined, 5);
+  // Somebody else calling bob at the same time is not affected.
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-normal"));
+  EXPECT_EQ(requests_to(take(), kPhoneA).size(), 1u);
+
+  // With a divert target the robocaller reaches the mailbox (bob here) instead.
+  ProxyConfig cfg = base_config();
+  cfg.spit.divert_to = "sip:bob@example.test";
+  make_proxy(cfg);
+  int diverted = 0;
+  for (int i = 1; i <= 25; ++i) {
+    deliver(kCaller, invite("sip:user" + std::to_string(i) + "@example.test", "sip:robo@spam.test",
+                            "z9hG4bK-div" + std::to_string(i)));
+    auto r = take();
+    EXPECT_EQ(find(r, kCaller, 603), nullptr);
+    for (const Out* o : requests_to(r, kPhoneA)) diverted += o->m.request_uri.user == "bob";
+  }
+  EXPECT_GE(diverted, 5);
+}
+
 TEST_F(ProxyTest, FloodsAreDroppedPerSourceAndAnswered503UnderOverload) {
   ProxyConfig cfg = base_config();
   cfg.shield.admission.per_source = {1, 3};
