@@ -64,7 +64,10 @@ class JitterBuffer {
   struct PopResult {
     PopKind kind = PopKind::Waiting;
     Frame frame;                    // for PopKind::Frame
-    std::uint16_t sequence = 0;     // for Frame and Missing: the number played or concealed
+    // For Frame and Missing: the number played or concealed. When the adaptive target has just
+    // grown, a Missing may come without consuming a number (one frame of extra delay): the
+    // next pop then reports the same number again.
+    std::uint16_t sequence = 0;
   };
 
   struct Stats {

@@ -279,3 +279,26 @@ TEST(JitterBuffer, ResetForgetsEverything) {
   EXPECT_EQ(push(jb, 3, kT0 + 40ms), Push::Stored);  // an earlier number is fine after reset
   EXPECT_EQ(jb.pop(kT0 + 60ms).frame.sequence, 3);
 }
+
+// A packet that comes after its turn grows the adaptive target by one frame at once: the next
+// pop conceals without consuming a number, and the pop after it plays that number.
+TEST(JitterBuffer, LatePacketAddsOneFrameOfDelay) {
+  JitterBufferConfig c;
+  c.target_delay = 40ms;
+  JitterBuffer jb(c);
+  TimePoint now = kT0;
+  std::uint16_t seq = 0;
+  for (; seq < 30; ++seq, now += 20ms) {
+    if (seq != 20) push(jb, seq, now);  // 20 is held back
+    jb.pop(now);
+  }
+  const auto before = jb.target_delay();
+  EXPECT_EQ(push(jb, 20, now), Push::TooLate);
+  EXPECT_EQ(jb.target_delay(), before + 20ms);
+  const auto r1 = jb.pop(now);
+  ASSERT_EQ(r1.kind, Kind::Missing);
+  push(jb, seq, now);
+  const auto r2 = jb.pop(now + 20ms);
+  ASSERT_EQ(r2.kind, Kind::Frame);
+  EXPECT_EQ(r2.frame.sequence, r1.sequence);
+}
