@@ -652,7 +652,6 @@ struct Proxy::Impl {
       on_cancel(in, sid);
       return;
     }
-    if (m.method == msg::Method::Invite) respond(sid, 100);
     route(in, sid);
   }
 
@@ -932,14 +931,24 @@ struct Proxy::Impl {
       extra += "\r\n";
     }
     const std::uint16_t status = proxy ? 407 : 401;
+    // A challenge to an INVITE is sent once, without the transaction's retransmissions: a
+    // spoofed INVITE must not make us send ten 407s to its victim over 32 s (amplification).
+    // The caller's own retransmission of the INVITE gets a fresh challenge instead.
+    const bool once = m.method == msg::Method::Invite;
+    auto send = [this, sid, status, once](std::string bytes) {
+      if (txn::ServerTxn* st = table.server(sid)) {
+        st->send_response(std::move(bytes), status, clock.now());
+        if (once) st->abandon();
+      }
+    };
     if (delay <= base::Duration::zero()) {
-      respond(sid, status, {}, extra);
+      send(make_response(status, {}, extra));
       return;
     }
     auto bytes = std::make_shared<std::string>(make_response(status, {}, extra));
-    tarpitted[sid] = loop.arm(clock.now() + delay, [this, sid, status, bytes] {
+    tarpitted[sid] = loop.arm(clock.now() + delay, [this, sid, bytes, send] {
       if (auto node = tarpitted.extract(sid)) node.mapped().detach();
-      if (txn::ServerTxn* st = table.server(sid)) st->send_response(std::move(*bytes), status, clock.now());
+      send(std::move(*bytes));
       pump();
     });
   }
@@ -1072,6 +1081,9 @@ struct Proxy::Impl {
   }
 
   void forward_many(const runtime::InboundMessage& in, std::uint64_t sid, const std::vector<Target>& targets, bool pop) {
+    // §16.2: 100 Trying for an INVITE we forward (one answered at once, e.g. challenged, gets
+    // its final response alone: a spoofed INVITE is not answered with two packets).
+    if (m.method == msg::Method::Invite) respond(sid, 100);
     auto ctx = std::make_unique<Context>();
     ctx->server_id = sid;
     ctx->kind = in.kind;

@@ -755,6 +755,26 @@ TEST_F(ProxyTest, UsersCannotBeEnumerated) {
   EXPECT_EQ(requests_to(take(), kPhoneA).size(), 1u);
 }
 
+TEST_F(ProxyTest, AChallengedInviteGetsOnePacketNotARetransmittedSeries) {
+  // A spoofed INVITE names a victim as its source: the victim must get one 407, no 100
+  // Trying before it and no Timer G retransmissions after it (RFC 3261 §17.2.1 would resend
+  // a final response up to ten times over 32 s while no ACK comes).
+  const std::string inv = request_from(kStranger, "INVITE", "sip:bob@example.test", "sip:x@elsewhere.test",
+                                       "z9hG4bK-amp");
+  deliver(kStranger, inv);
+  auto r = take();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].m.status, 407);
+  EXPECT_LT(r[0].bytes.size(), 3 * inv.size());
+  loop_.advance(std::chrono::seconds(40));
+  EXPECT_TRUE(take_now().empty());
+  // The caller's own retransmission of the INVITE is challenged again.
+  deliver(kStranger, inv);
+  r = take();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].m.status, 407);
+}
+
 TEST_F(ProxyTest, PasswordGuessingIsTarpittedThenTheSourceBannedNotTheAccount) {
   const std::string contact = "sip:alice@" + kStranger.to_string();
   deliver(kStranger, register_msg("alice", contact, ++cseq_, "", "", kStranger));
