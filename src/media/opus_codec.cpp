@@ -91,6 +91,7 @@ base::Result<OpusAudioEncoder> OpusAudioEncoder::create(const OpusConfig& c) {
 base::Result<std::size_t> OpusAudioEncoder::encode(std::span<const std::int16_t> pcm,
                                                    base::MutableByteView out) {
   if (pcm.size() != frame_samples_ * static_cast<std::size_t>(channels_)) return OpusErrc::BadFrameSize;
+  if (out.empty()) return OpusErrc::BufferTooSmall;  // libopus wants a real pointer
   const opus_int32 n = opus_encode(enc_.get(), pcm.data(), static_cast<int>(frame_samples_),
                                    reinterpret_cast<unsigned char*>(out.data()),
                                    clamp_to_int(out.size()));
