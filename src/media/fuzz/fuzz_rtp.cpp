@@ -1,7 +1,8 @@
 // libFuzzer target for the RTP codec and the receive path behind it. Whatever the bytes:
 //  - parse_rtp() returns an RtpErrc or a packet whose views stay inside the input and whose
 //    wire size is the input size; serialize_rtp() of that packet parses back to an equal packet
-//    and to the same bytes except the padding's filler octets;
+//    and to the same bytes except the padding's filler octets; RFC 8285 elements of its
+//    extension rebuild to the same elements;
 //  - read as a script of 4-byte records (sequence, arrival step in ms, payload size and
 //    push/pop/report/reset flags), the bytes drive an RtpReceiveStats and a JitterBuffer, which
 //    must stay within their bounds (capacity, 24-bit loss, never more played than stored).
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "media/jitter_buffer.hpp"
+#include "media/rtp_header_extension.hpp"
 #include "media/rtp_packet.hpp"
 #include "media/rtp_receive_stats.hpp"
 
@@ -49,6 +51,21 @@ void check_codec(std::span<const std::byte> in) {
   auto second = parse_rtp(*bytes, limits);
   require(static_cast<bool>(second));
   require(*second == *first);
+  if (first->extension) {
+    // RFC 8285 elements: views inside the packet; rebuilding them gives the same elements.
+    auto elements = parse_extension_elements(*first->extension, 256);
+    if (elements) {
+      for (const ExtensionElement& e : *elements) require(inside(e.data, in));
+      std::vector<std::byte> storage;
+      auto rebuilt = build_extension(*elements, storage);
+      require(static_cast<bool>(rebuilt));
+      auto again = parse_extension_elements(*rebuilt, 256);
+      require(static_cast<bool>(again));
+      require(*again == *elements);
+    } else {
+      require(elements.error().category() == rtp_category());
+    }
+  }
 }
 
 void check_receive_path(std::span<const std::byte> in) {
