@@ -1,11 +1,9 @@
 #include "media/wav.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <numbers>
 
 #include "base/error.hpp"
 
@@ -179,39 +177,6 @@ base::Result<void> write_wav_file(const std::string& path, const WavAudio& audio
   file.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
   if (!file.flush()) return WavErrc::Io;
   return {};
-}
-
-std::vector<std::int16_t> resample(std::span<const std::int16_t> in, int from_rate, int to_rate) {
-  if (from_rate <= 0 || to_rate <= 0) return {};
-  if (from_rate == to_rate) return {in.begin(), in.end()};
-  const auto out_count =
-      static_cast<std::size_t>(std::uint64_t{in.size()} * static_cast<std::uint64_t>(to_rate) /
-                               static_cast<std::uint64_t>(from_rate));
-  std::vector<std::int16_t> out(out_count);
-  // Cut-off as a fraction of the input rate's Nyquist frequency, a little below the lower one.
-  const double cutoff = 0.95 * std::min(1.0, static_cast<double>(to_rate) / from_rate);
-  constexpr double kZeroCrossings = 16.0;  // lobes of the sinc on each side
-  const double half_width = kZeroCrossings / cutoff;  // in input samples
-  const double ratio = static_cast<double>(from_rate) / to_rate;
-  const auto last = static_cast<std::int64_t>(in.size()) - 1;
-  for (std::size_t n = 0; n < out_count; ++n) {
-    const double center = static_cast<double>(n) * ratio;  // position in input samples
-    const auto first_k = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil(center - half_width)));
-    const auto last_k = std::min<std::int64_t>(last, static_cast<std::int64_t>(std::floor(center + half_width)));
-    double acc = 0.0;
-    for (std::int64_t k = first_k; k <= last_k; ++k) {
-      const double x = static_cast<double>(k) - center;
-      const double arg = std::numbers::pi * cutoff * x;
-      const double sinc = std::abs(arg) < 1e-9 ? 1.0 : std::sin(arg) / arg;
-      // Blackman window over [-half_width, half_width].
-      const double u = (x / half_width + 1.0) * 0.5;
-      const double window = 0.42 - 0.5 * std::cos(2 * std::numbers::pi * u) +
-                            0.08 * std::cos(4 * std::numbers::pi * u);
-      acc += in[static_cast<std::size_t>(k)] * cutoff * sinc * window;
-    }
-    out[n] = static_cast<std::int16_t>(std::clamp(std::lround(acc), -32768L, 32767L));
-  }
-  return out;
 }
 
 std::vector<std::int16_t> mix_to_mono(const WavAudio& a) {

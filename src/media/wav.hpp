@@ -2,8 +2,8 @@
 // WAV files (RIFF "WAVE" with a "fmt " chunk and a "data" chunk) holding 16-bit PCM, mono or
 // stereo, as the phone plays them into calls and records calls into them. The format tag may be
 // WAVE_FORMAT_PCM (1) or WAVE_FORMAT_EXTENSIBLE (0xFFFE) with the PCM sub-format; other chunks
-// (LIST, fact, cue, ...) are skipped with their pad byte. Also a windowed-sinc resampler between
-// the phone rates (8, 16, 48 kHz, or any others) and a stereo-to-mono mix.
+// (LIST, fact, cue, ...) are skipped with their pad byte. Also a stereo-to-mono mix; rate
+// conversion is in resampler.hpp.
 // Thread-safety: pure functions (the file helpers touch only the named file).
 // Errors (WavErrc, category "media.wav"): TooLarge (WavLimits), NotRiff, NotWave, Truncated
 // (a chunk or the RIFF size runs past the end), BadChunk (more chunks than allowed),
@@ -78,10 +78,6 @@ base::Result<std::vector<std::byte>> write_wav(const WavAudio& audio);
 base::Result<WavAudio> read_wav_file(const std::string& path, const WavLimits& limits = {});
 base::Result<void> write_wav_file(const std::string& path, const WavAudio& audio);
 
-// Converts mono audio from one rate to another with a Blackman-windowed sinc (32 taps at the
-// lower of the two rates, cut-off at the lower Nyquist frequency). The output has
-// in.size() * to / from samples (rounded down). Rates must be positive; otherwise it is empty.
-std::vector<std::int16_t> resample(std::span<const std::int16_t> in, int from_rate, int to_rate);
 // The average of the channels of each frame.
 std::vector<std::int16_t> mix_to_mono(const WavAudio& audio);
 

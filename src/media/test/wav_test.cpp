@@ -1,6 +1,6 @@
 // WAV read/write: the canonical header byte for byte, mono and stereo round trips, skipped
 // chunks with pad bytes, WAVE_FORMAT_EXTENSIBLE, every refusal with its WavErrc, every
-// truncation, a file round trip; and the resampler (level, shape, anti-aliasing) and mono mix.
+// truncation, a file round trip, and the mono mix.
 #include "media/wav.hpp"
 
 #include <gtest/gtest.h>
@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <string>
 
-#include "audio_test_util.hpp"
 #include "media/tone.hpp"
 #include "media_test_util.hpp"
 
@@ -16,7 +15,6 @@ using namespace warden::media;
 using namespace std::chrono_literals;
 using warden::media::test::ExactCopy;
 using warden::media::test::hex;
-namespace t = warden::media::test;
 
 namespace {
 
@@ -180,39 +178,6 @@ TEST(Wav, FileRoundTrip) {
   EXPECT_EQ(*back, a);
   EXPECT_EQ(read_wav_file((dir / "missing.wav").string()).error(), make_error_code(WavErrc::Io));
   std::filesystem::remove_all(dir);
-}
-
-TEST(Resample, UpAndDownKeepATone) {
-  for (auto [from, to] : {std::pair{8000, 48000}, {48000, 8000}, {16000, 8000}, {8000, 16000},
-                          {48000, 16000}, {16000, 48000}}) {
-    const auto in = make_tone({1000, 0, 0.5, from}, 500ms);
-    const auto out = resample(in, from, to);
-    ASSERT_EQ(out.size(), in.size() * to / from);
-    const auto ref = make_tone({1000, 0, 0.5, to}, 500ms);
-    // Away from the edges the output is the same sine at the new rate.
-    const std::size_t skip = static_cast<std::size_t>(to / 20);
-    const std::size_t len = static_cast<std::size_t>(to / 4);
-    auto best = t::best_correlation(std::span(ref).subspan(skip), std::span(out).subspan(skip), len, 2);
-    EXPECT_GT(best.correlation, 0.999) << from << "->" << to;
-    EXPECT_EQ(best.lag, 0u) << from << "->" << to;
-    const double ratio = t::rms(std::span(out).subspan(skip, len)) / t::rms(std::span(ref).subspan(skip, len));
-    EXPECT_NEAR(ratio, 1.0, 0.03) << from << "->" << to;
-  }
-}
-
-TEST(Resample, DownsamplingRemovesWhatCannotBeRepresented) {
-  // 6 kHz cannot exist at 8 kHz: it must not fold down to 2 kHz.
-  const auto in = make_tone({6000, 0, 0.5, 48000}, 500ms);
-  const auto out = resample(in, 48000, 8000);
-  EXPECT_LT(t::rms(std::span(out).subspan(400, 3200)), 0.01 * t::rms(in));
-}
-
-TEST(Resample, EdgeCases) {
-  const std::vector<std::int16_t> in{1, 2, 3};
-  EXPECT_EQ(resample(in, 8000, 8000), in);
-  EXPECT_TRUE(resample(in, 0, 8000).empty());
-  EXPECT_TRUE(resample({}, 8000, 48000).empty());
-  EXPECT_EQ(resample(std::vector<std::int16_t>(10, 32767), 8000, 48000).size(), 60u);
 }
 
 TEST(Wav, MixToMono) {
