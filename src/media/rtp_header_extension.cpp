@@ -30,7 +30,9 @@ base::Result<std::vector<ExtensionElement>> parse_extension_elements(const RtpHe
   std::size_t pos = 0;
   while (pos < d.size()) {
     const std::uint8_t first = byte_at(d, pos);
-    if (first == 0) {  // padding between or after elements
+    // Padding between or after elements. In the one-byte form any byte with ID 0 is taken as
+    // one padding byte, its length nibble ignored (ID 0 is never an element).
+    if (first == 0 || (one_byte && (first >> 4) == 0)) {
       ++pos;
       continue;
     }

@@ -2,7 +2,8 @@
 // RTP header extension elements (RFC 8285): the one-byte form (profile 0xBEDE: 4-bit ID 1-14,
 // 1-16 data bytes) and the two-byte form (profile 0x100X: 8-bit ID 1-255, 0-255 data bytes)
 // carried in the opaque extension of an RtpPacket (RFC 3550 §5.3.1). Zero bytes between
-// elements are padding; in the one-byte form ID 15 ends the list (RFC 8285 §4.2).
+// elements are padding (in the one-byte form any byte with ID 0, whatever its length nibble:
+// ID 0 is reserved for padding); in the one-byte form ID 15 ends the list (RFC 8285 §4.2).
 // parse_extension_elements() is zero-copy: element data views the packet.
 // Thread-safety: pure functions.
 // Errors (RtpErrc): BadExtension (an element runs past the extension, or the profile is neither

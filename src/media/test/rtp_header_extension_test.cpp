@@ -37,6 +37,18 @@ TEST(RtpHeaderExtension, OneByteForm) {
   EXPECT_EQ((*r)[2].data.data(), data.data() + 8);  // a view
 }
 
+// ID 0 is padding: a byte 0x06 (ID 0, length nibble 6) is one padding byte, not seven bytes
+// of an element (found by fuzz_rtp: such an element could not be built again).
+TEST(RtpHeaderExtension, IdZeroIsOnePaddingByte) {
+  const auto data = hex("06 10 ff 00");
+  auto r = parse_extension_elements({0xBEDE, data});
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].id, 1);
+  std::vector<std::byte> storage;
+  EXPECT_TRUE(build_extension(*r, storage));
+}
+
 TEST(RtpHeaderExtension, IdFifteenStopsParsing) {
   const auto data = hex("10 ff f3 0102 0304 00 00");
   auto r = parse_extension_elements({0xBEDE, data});
