@@ -206,6 +206,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (state_ == State::Closed) return;
     if (ec) {
       const bool orderly = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+      if (ec == asio::error::eof && !framer_.mid_message() && owner_->options.half_closed_linger.count() > 0) {
+        // A half-close after whole messages: no more requests, but their answers may still be
+        // on their way (queued, or not yet made). Stop reading; write until the linger ends.
+        read_closed_ = true;
+        last_activity_ = SteadyTime::clock::now();
+        if (tls_ && queue_.empty() && !writing_) return close(TransportErrc::PeerClosed);
+        update_deadline();
+        return;
+      }
       return close(orderly ? std::error_code(TransportErrc::PeerClosed) : ec);
     }
     const auto now = SteadyTime::clock::now();
@@ -260,7 +269,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     queued_bytes_ -= queue_.front().size();
     queue_.pop_front();
     last_activity_ = SteadyTime::clock::now();
-    if (!queue_.empty()) write_next();
+    if (!queue_.empty()) {
+      write_next();
+    } else if (read_closed_ && tls_) {
+      close(TransportErrc::PeerClosed);  // TLS: the peer's close_notify ends the session once flushed
+    } else if (read_closed_) {
+      update_deadline();
+    }
   }
 
   // The earliest moment a limit could be hit; SteadyTime::max() for none.
@@ -273,6 +288,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return at;
     }
     if (o.idle_timeout.count() > 0) at = last_activity_ + o.idle_timeout;
+    if (read_closed_) return std::min(at, last_activity_ + o.half_closed_linger);
     if (incomplete.count() > 0 && framer_.mid_message()) at = std::min(at, partial_since_ + incomplete);
     return at;
   }
@@ -298,6 +314,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                                        : framer_.mid_message() &&
                                                              now >= partial_since_ + o.incomplete_message_timeout);
     if (incomplete_due) return close(TransportErrc::IncompleteMessageTimeout);
+    if (read_closed_ && now >= last_activity_ + o.half_closed_linger) return close(TransportErrc::PeerClosed);
     if (state_ == State::Open && o.idle_timeout.count() > 0 && now >= last_activity_ + o.idle_timeout) {
       return close(TransportErrc::IdleTimeout);
     }
@@ -316,6 +333,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
+  bool read_closed_ = false;  // the peer half-closed: no more reads, answers still written
   State state_ = State::Idle;
   asio::steady_timer timer_;
   bool timer_armed_ = false;

@@ -12,6 +12,12 @@
 // - open too many connections: `max_connections` in all, `max_connections_per_address`
 //   accepted ones per source IP address (the excess is closed at once, unannounced);
 // - stop reading: more than `max_send_queue_bytes` queued closes the flow (SendQueueFull).
+// A peer that half-closes (sends FIN after its last request) still gets its answers: the
+// connection stops reading, writes what is queued, and stays open for writing until
+// `half_closed_linger` has passed without activity (TLS: until what is queued is written), then
+// closes. The linger is short because a FIN cannot be told from a full close, and the flow
+// counts against the per-address limit until then. A FIN in the middle of a message closes at
+// once.
 // A double-CRLF "ping" is answered with a CRLF "pong" (RFC 5626 §3.5.1); pongs are absorbed.
 // Outgoing connections are reused by send(to) for the same Endpoint (RFC 3261 §18.1.1);
 // with `reuse_inbound`, accepted ones are too (RFC 5923-style connection reuse).
@@ -37,6 +43,7 @@ struct StreamOptions {
   bool listen = true;  // false: outgoing connections only
   base::Duration idle_timeout = std::chrono::seconds(300);               // 0: none
   base::Duration incomplete_message_timeout = std::chrono::seconds(10);  // 0: none
+  base::Duration half_closed_linger = std::chrono::seconds(2);  // 0: close at the FIN
   std::size_t max_connections = 4096;
   std::size_t max_connections_per_address = 32;
   std::size_t max_send_queue_bytes = 4 * 1024 * 1024;

@@ -4,6 +4,7 @@
 
 #include <asio/ip/tcp.hpp>
 #include <random>
+#include <thread>
 
 #include "test_sink.hpp"
 
@@ -144,6 +145,41 @@ TEST_F(StreamTransportTest, ClosesSlowLoris) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms);
   ASSERT_TRUE(server_sink_.wait_closed(1));
   EXPECT_EQ(server_sink_.closed()[0].why, TransportErrc::IncompleteMessageTimeout);
+  EXPECT_TRUE(server_sink_.messages().empty());
+}
+
+TEST_F(StreamTransportTest, AHalfClosedConnectionStillGetsItsAnswers) {
+  StreamOptions so;
+  so.half_closed_linger = 400ms;
+  auto server = open(server_sink_, so);
+  ASSERT_TRUE(server);
+  RawClient raw(server->local_endpoint());
+  raw.write(test::options_request(1, "TCP"));
+  raw.shutdown_write();  // the client's last request: FIN right after it
+  ASSERT_TRUE(server_sink_.wait_messages(1));
+  const auto flow = server_sink_.messages()[0].flow;
+  std::this_thread::sleep_for(100ms);  // the FIN has been read by now
+  // Two answers made after the FIN, one at once and one later, both reach the client.
+  ASSERT_TRUE(server->send(flow, test::ok_response(1)).ok());
+  EXPECT_EQ(raw.read_exact(test::ok_response(1).size()), test::ok_response(1));
+  std::this_thread::sleep_for(150ms);
+  ASSERT_TRUE(server->send(flow, test::ok_response(2)).ok());
+  EXPECT_EQ(raw.read_exact(test::ok_response(2).size()), test::ok_response(2));
+  // Then, quiet for the linger, the server closes.
+  ASSERT_TRUE(raw.wait_closed_by_peer());
+  ASSERT_TRUE(server_sink_.wait_closed(1));
+  EXPECT_EQ(server_sink_.closed()[0].why, TransportErrc::PeerClosed);
+}
+
+TEST_F(StreamTransportTest, AFinInTheMiddleOfAMessageClosesAtOnce) {
+  auto server = open(server_sink_);
+  ASSERT_TRUE(server);
+  RawClient raw(server->local_endpoint());
+  const std::string request = test::options_request(1, "TCP");
+  raw.write(std::string_view(request).substr(0, 40));
+  raw.shutdown_write();
+  ASSERT_TRUE(raw.wait_closed_by_peer());
+  ASSERT_TRUE(server_sink_.wait_closed(1));
   EXPECT_TRUE(server_sink_.messages().empty());
 }
 

@@ -71,6 +71,8 @@ RawClient::~RawClient() { delete impl_; }
 
 void RawClient::write(std::string_view bytes) { asio::write(impl_->socket, asio::buffer(bytes)); }
 
+void RawClient::shutdown_write() { impl_->socket.shutdown(asio::ip::tcp::socket::shutdown_send); }
+
 std::string RawClient::read_exact(std::size_t n) {
   std::string out(n, '\0');
   std::error_code ec;

@@ -66,6 +66,8 @@ class RawClient {
   explicit RawClient(const runtime::Endpoint& server);
   ~RawClient();
   void write(std::string_view bytes);
+  // Sends FIN: no more bytes from us, the connection stays open for reading.
+  void shutdown_write();
   // Reads exactly n bytes; "" on timeout or close.
   std::string read_exact(std::size_t n);
   // True if the server closed the connection within kWait (bytes before the close are discarded).
