@@ -73,6 +73,8 @@ struct Cursor {
         p += 3;
       } else if (c == '\n') {
         return false;
+      } else if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
+        return false;  // §25.1: a control character only as a quoted-pair ("\\" then the byte)
       } else {
         ++p;
       }

@@ -206,6 +206,18 @@ TEST(Parser, RejectionsAndTheirResponses) {
   }
 }
 
+TEST(Parser, ControlCharactersInQuotedStringsOnlyEscaped) {
+  // RFC 3261 §25.1: qdtext excludes the control characters; they may appear only as a
+  // quoted-pair. Found by tests/attack (PROTOS-style display names were echoed with a NUL).
+  Message m;
+  for (const char c : {'\0', '\x01', '\x1f', '\x7f'}) {
+    const std::string bad = with(kInvite, "\"Alice\"", std::string("\"Al") + c + "ice\"");
+    EXPECT_FALSE(parse(bad, m).accepted()) << static_cast<int>(c);
+  }
+  EXPECT_TRUE(parse(with(kInvite, "\"Alice\"", "\"Al\tice\""), m).accepted());
+  EXPECT_TRUE(parse(with(kInvite, "\"Alice\"", std::string("\"Al\\") + '\x01' + "ice\""), m).accepted());
+}
+
 TEST(Parser, MalformedResponsesAreDropped) {
   Message m;
   EXPECT_EQ(parse("SIP/2.0 2000 OK\r\n\r\n", m).action, Action::Drop);
