@@ -14,10 +14,10 @@
 #   2. many    flood.py from 50 addresses (127.0.0.10-59, one socket each), INVITEs and
 #              REGISTERs in turn, FLOOD_MANY_RATE packets/s in all (20,000; 0: as fast as it can).
 # The rates are what a 2-core machine shared with a compiler sustains with SIPp and a Debug warden
-# next to them: 200 times the shield's per-source rate, 40 times its per-/24 rate. Beyond what
-# warden can read (~25,000 packets/s on that machine) the kernel drops datagrams at its socket
-# before the shield sees them, legitimate ones too (printed as "dropped by the kernel"); see
-# tests/attack/README.md.
+# next to them: 200 times the shield's per-source rate, 40 times its per-/24 rate. Faster, the
+# flooders starve warden's event-loop thread of CPU, its receive buffer overflows and the kernel
+# drops datagrams before the shield sees them, legitimate ones too (printed as "dropped by the
+# kernel"); see tests/attack/README.md.
 # Checks per run: legitimate calls completed >= 99% (SIPp's successful calls; the UAS must have
 # seen them too), warden alive, its peak RSS (VmHWM of /proc/PID/status) below MAX_RSS_MB (300).
 # Printed: attack packets sent and per second, answered and dropped by the shield (run 2 counts

@@ -29,7 +29,7 @@
 # Usage: scripted_test.sh WARDEN_BINARY. Exit 0 passed, 1 failed (FAIL: lines), 77 (ctest SKIP)
 # when sipp or python3 is missing. KEEP=1 keeps the work folder (kept anyway on failure): one
 # folder per SIPp run with its trace (*_messages.log), warden.err (log level info: the security
-# events). Takes ~15 s.
+# events). Takes ~25 s.
 set -u
 warden=${1:?usage: scripted_test.sh WARDEN_BINARY}
 warden=$(cd "$(dirname "$warden")" && pwd)/$(basename "$warden")
