@@ -965,7 +965,9 @@ struct Proxy::Impl {
       }
     }
     if (cred == nullptr) {
-      challenge(sid, proxy, realm, false);
+      // A source that has been failing waits for its fresh challenges too, or a cracker would
+      // simply ask for a new one instead of waiting for the answer to its last guess.
+      challenge(sid, proxy, realm, false, shield ? shield->tarpit(current_address, clock.now()) : base::Duration{});
       return false;
     }
     const CachedUser* cu = find_user(cred->username, realm);
