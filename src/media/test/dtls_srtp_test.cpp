@@ -249,7 +249,7 @@ TEST(DtlsSrtpHandshake, RetransmissionDeadlinesBackOff) {
   ASSERT_FALSE(hello.empty());
   ASSERT_TRUE(a->next_timeout().has_value());
   auto first = *a->next_timeout() - now;
-  EXPECT_GT(first, 40ms);
+  EXPECT_GT(first, 20ms);  // about 50 ms, less what passed on OpenSSL's clock meanwhile
   EXPECT_LE(first, 60ms);
   // Too early: nothing happens.
   EXPECT_TRUE(a->on_timeout(now + 1ms).empty());
@@ -258,7 +258,8 @@ TEST(DtlsSrtpHandshake, RetransmissionDeadlinesBackOff) {
   auto again = a->on_timeout(now);
   ASSERT_EQ(again.size(), hello.size());  // the ClientHello again
   EXPECT_EQ(a->retransmissions(), 1u);
-  EXPECT_GT(*a->next_timeout() - now, 100ms);  // doubled
+  // Doubled; OpenSSL measures it on its own clock, so leave room for the time the test took.
+  EXPECT_GT(*a->next_timeout() - now, first + first / 2);
 }
 
 TEST(DtlsSrtpHandshake, FingerprintMismatchFailsWithoutKeys) {
