@@ -150,7 +150,7 @@ TEST_F(StreamTransportTest, ClosesSlowLoris) {
 
 TEST_F(StreamTransportTest, AHalfClosedConnectionStillGetsItsAnswers) {
   StreamOptions so;
-  so.half_closed_linger = 400ms;
+  so.half_closed_linger = 1500ms;  // long enough that a slow test thread does not outlive it
   auto server = open(server_sink_, so);
   ASSERT_TRUE(server);
   RawClient raw(server->local_endpoint());
