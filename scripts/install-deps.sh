@@ -16,7 +16,9 @@ PACKAGES=(
   # tests/interop/baresip_test.sh: the baresip softphone
   baresip-core
   # media tests (src/media, warden phone): speech to send, audio comparison
-  espeak-ng sox
+  espeak-ng sox python3-numpy
+  # capture check of encrypted calls (tests/e2e): no plaintext RTP on the wire
+  tshark
 )
 
 missing=()
