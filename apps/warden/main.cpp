@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "parse_command.hpp"
+#include "phone_command.hpp"
 #include "proxy_command.hpp"
 #include "user_command.hpp"
 
@@ -16,6 +17,8 @@ int main(int argc, char** argv) {
   warden::app::add_parse_command(app, parse, exit_code);
   warden::app::ProxyOptions proxy;
   warden::app::add_proxy_command(app, proxy, exit_code);
+  warden::app::PhoneOptions phone;
+  warden::app::add_phone_command(app, phone, exit_code);
   warden::app::UserOptions user;
   warden::app::add_user_command(app, user, exit_code);
   try {

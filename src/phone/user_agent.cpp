@@ -24,16 +24,6 @@ void append_number(std::string& out, std::uint64_t v) {
   out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
-std::string record_routes(const Message& m) {
-  std::string out;
-  for (const auto& rr : m.record_routes) {
-    out.append("Record-Route: ");
-    out.append(rr.raw);
-    out.append("\r\n");
-  }
-  return out;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -774,7 +764,8 @@ bool UserAgent::ring(CallId id, base::TimePoint now) {
   if (!c || c->state != CallState::Incoming) return false;
   Message invite;
   if (!sip::msg::parse_message(c->invite_bytes, invite, cfg_.limits).accepted()) return false;
-  std::string extra = "Contact: <" + cfg_.contact + ">\r\n" + record_routes(invite);
+  // build_response() copies Record-Route into 1xx/2xx (§12.1.1).
+  std::string extra = "Contact: <" + cfg_.contact + ">\r\n";
   respond(c->server_txn, invite, 180, {}, now, extra, {}, {}, c->local_tag);
   pump(now);
   return true;
@@ -787,8 +778,7 @@ bool UserAgent::answer(CallId id, std::string sdp, base::TimePoint now) {
   if (!reinvite && c->state != CallState::Incoming) return false;
   Message invite;
   if (!sip::msg::parse_message(c->invite_bytes, invite, cfg_.limits).accepted()) return false;
-  std::string extra = "Contact: <" + cfg_.contact + ">\r\n" + common_headers();
-  if (!reinvite) extra += record_routes(invite);
+  std::string extra = "Contact: <" + cfg_.contact + ">\r\n" + common_headers();  // Record-Route: copied by build_response()
   sip::msg::ResponseOptions o;
   o.status = 200;
   o.to_tag = c->local_tag;

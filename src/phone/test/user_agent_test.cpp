@@ -133,6 +133,39 @@ TEST(UserAgent, CallAnswerAndHangUpFromTheCaller) {
   (void)cb;
 }
 
+TEST(UserAgent, RecordRouteIsEchoedOnceAndBecomesTheRouteSet) {
+  Pair p;
+  // A proxy in the middle would add its Record-Route to the INVITE.
+  p.filter = [](bool a_to_b, const std::string&) { return true; };
+  CallId ca = p.a.call("sip:bob@example.test", "offer", p.now);
+  auto out = p.a.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  std::string invite = out[0];
+  invite.insert(invite.find("Max-Forwards"), "Record-Route: <sip:192.0.2.1:5060;lr>\r\n");
+  p.b.on_message(invite, false, p.now);
+  p.run();
+  CallId cb = Pair::find(p.eb, Kind::IncomingCall)->call;
+  ASSERT_TRUE(p.b.ring(cb, p.now));
+  ASSERT_TRUE(p.b.answer(cb, "answer", p.now));
+  p.run();
+  for (const auto& r : p.b_sent) {
+    if (r.rfind("SIP/2.0 1", 0) == 0 && r.rfind("SIP/2.0 100", 0) != 0) EXPECT_EQ(parse(r).record_routes.size(), 1u) << r;
+    if (r.rfind("SIP/2.0 2", 0) == 0) EXPECT_EQ(parse(r).record_routes.size(), 1u) << r;
+  }
+  // A's ACK and BYE carry the route set.
+  ASSERT_TRUE(p.a.hangup(ca, p.now));
+  p.run();
+  int routed = 0;
+  for (const auto& m : p.a_sent)
+    if (method_of(m) == "ACK" || method_of(m) == "BYE") {
+      Message msg = parse(m);
+      ASSERT_EQ(msg.routes.size(), 1u) << m;
+      EXPECT_EQ(msg.routes[0].uri.raw, "sip:192.0.2.1:5060;lr");
+      ++routed;
+    }
+  EXPECT_EQ(routed, 2);
+}
+
 TEST(UserAgent, CalleeHangsUp) {
   Pair p;
   auto [ca, cb] = establish(p);
