@@ -115,7 +115,7 @@ struct DigestAnswer {
   std::string realm;
   std::string nonce;
   Algorithm algorithm = Algorithm::Md5;
-  std::string_view qop;        // "auth", "auth-int" or "" (RFC 2069)
+  std::string_view qop;        // "auth", "auth-int" or "" (RFC 2069); static text, never dangles
   std::uint32_t nc = 0;        // how many times this nonce has been answered, this one included
   std::string_view header_name() const noexcept { return proxy ? "Proxy-Authorization" : "Authorization"; }
 };
