@@ -216,8 +216,20 @@ class Phone final : public runtime::TransportSink {
   // runtime::TransportSink (SIP)
   void on_message(const runtime::InboundMessage& m) override {
     if (!ua_) return;
+    if (debug_) std::fprintf(stderr, "<<< from %s\n%.*s\n", m.remote.to_string().c_str(), static_cast<int>(m.bytes.size()), m.bytes.data());
     ua_->on_message(m.bytes, runtime::is_stream(m.kind), loop_.now());
     after_ua();
+  }
+  void on_flow_open(runtime::FlowId flow, const runtime::Endpoint&) override {
+    if (flow != flow_ || ua_) return;
+    connect_guard_.cancel();
+    auto local = static_cast<io::StreamTransport*>(sip_.get())->flow_local_endpoint(flow);
+    if (!local) {
+      warn("the connection to " + acc_.proxy_text + " has no local address");
+      finish(kRegistration);
+      return;
+    }
+    start_ua(*local);
   }
   void on_flow_closed(runtime::FlowId flow, const runtime::Endpoint&, std::error_code why) override {
     if (flow != flow_ || finishing_) return;
@@ -232,6 +244,7 @@ class Phone final : public runtime::TransportSink {
   };
 
   bool open_sip();
+  bool start_ua(const runtime::Endpoint& bound);
   void send_sip(std::string bytes);
   void after_ua();
   void arm_ua_timer();
@@ -270,6 +283,7 @@ class Phone final : public runtime::TransportSink {
   sip::auth::DigestClient digest_;
   std::unique_ptr<runtime::Transport> sip_;
   runtime::FlowId flow_ = runtime::kNoFlow;
+  runtime::TimerHandle connect_guard_;
   std::unique_ptr<phone::UserAgent> ua_;
   runtime::TimerHandle ua_timer_;
   std::unique_ptr<phone::Registration> reg_;
@@ -304,6 +318,7 @@ class Phone final : public runtime::TransportSink {
   std::vector<std::int16_t> recorded_;
   std::string transport_name_;
   int exit_code_ = kOk;
+  bool debug_ = opts_.log_level == "debug";  // print every SIP message on standard error
   bool finishing_ = false;
   std::string end_reason_;
   std::optional<media::MediaStream::Report> last_report_;
@@ -324,7 +339,7 @@ bool Phone::open_sip() {
   } else {
     io::StreamOptions so;
     so.bind = *local;
-    so.listen = acc_.transport == runtime::TransportKind::Tcp;
+    so.listen = false;  // the proxy reaches us over this connection (Contact: its local port)
     if (acc_.transport == runtime::TransportKind::Tls) {
       io::TlsOptions tls;
       tls.ca_file = acc_.ca_file;
@@ -344,7 +359,17 @@ bool Phone::open_sip() {
     }
     flow_ = *f;
   }
-  const auto bound = sip_->local_endpoint();
+  if (flow_ == runtime::kNoFlow) return start_ua(sip_->local_endpoint());
+  connect_guard_ = loop_.arm(loop_.now() + 10s, [this] {
+    if (!ua_) {
+      warn("no connection to the proxy " + acc_.proxy_text + " within 10 s");
+      finish(kRegistration);
+    }
+  });
+  return true;
+}
+
+bool Phone::start_ua(const runtime::Endpoint& bound) {
   phone::UserAgentConfig uc;
   uc.aor = acc_.uri;
   std::string host = bound.is_v4() ? bound.address_string() : "[" + bound.address_string() + "]";
@@ -366,11 +391,14 @@ bool Phone::open_sip() {
     if (!a) return std::nullopt;
     return std::string(a->header_name()) + ": " + a->value + "\r\n";
   });
+  if (acc_.do_register) start_registration();
+  else on_ready();
   return true;
 }
 
 void Phone::send_sip(std::string bytes) {
   if (!sip_) return;
+  if (debug_) std::fprintf(stderr, ">>> to %s\n%s\n", acc_.proxy_text.c_str(), bytes.c_str());
   base::Result<void> r;
   if (flow_ != runtime::kNoFlow) {
     r = sip_->send(flow_, std::move(bytes));
@@ -901,8 +929,6 @@ void Phone::stop_after_unregister(int code) {
 
 int Phone::run() {
   if (!open_sip()) return kUsage;
-  if (acc_.do_register) start_registration();
-  else on_ready();
   asio::signal_set signals(loop_.context(), SIGINT, SIGTERM);
   signals.async_wait([this](const std::error_code& ec, int) {
     if (ec) return;

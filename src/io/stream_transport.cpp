@@ -91,6 +91,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   FlowId id() const noexcept { return id_; }
   bool inbound() const noexcept { return inbound_; }
   const Endpoint& remote() const noexcept { return remote_; }
+  const Endpoint& local() const noexcept { return local_; }  // loop thread; set once connected
 
   // Client side: SNI and the name (or address) the certificate must carry.
   bool set_server_name(const std::string& name) {
@@ -527,6 +528,13 @@ void StreamTransport::close(FlowId flow) {
     conn = it->second;
   }
   asio::post(impl_->loop.context(), [conn = std::move(conn)] { conn->close(TransportErrc::LocalClose); });
+}
+
+std::optional<runtime::Endpoint> StreamTransport::flow_local_endpoint(runtime::FlowId flow) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->flows.find(flow);
+  if (it == impl_->flows.end() || it->second->local().port() == 0) return std::nullopt;
+  return it->second->local();
 }
 
 std::size_t StreamTransport::connection_count() const {

@@ -65,7 +65,11 @@ class StreamTransport final : public runtime::Transport {
   base::Result<runtime::FlowId> connect(const runtime::Endpoint& to, std::string server_name) override;
   void close(runtime::FlowId flow) override;
 
-  std::size_t connection_count() const;  // open flows, for tests and metrics
+  std::size_t connection_count() const;
+  // Our side of an open connection (the port the OS gave it): what a UA that does not listen
+  // puts in its Contact, so a proxy that reuses connections (reuse_inbound, RFC 5923) finds
+  // this flow again. Known once on_flow_open was called; call it on the loop thread.
+  std::optional<runtime::Endpoint> flow_local_endpoint(runtime::FlowId flow) const;  // open flows, for tests and metrics
 
   struct Impl;
 
