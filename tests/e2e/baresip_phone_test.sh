@@ -100,7 +100,7 @@ bb_call() {
   mkdir -p "$tag" && mv alice bob alice.log bob.log "$tag/"
   baresip_media_ok "$tag/alice" "$enc"
   baresip_media_ok "$tag/bob" "$enc"
-  BB_REC=$(ls -t "$E2E_WORK/$tag/bob/snd/"*-dec.wav 2>/dev/null | head -n 1)
+  BB_REC=$(baresip_recording "$tag/bob")
   [ -n "$BB_REC" ] || fail "$tag: baresip bob wrote no recording (sndfile) in $tag/bob/snd"
 }
 
@@ -164,7 +164,7 @@ bp_out() {
   cd "$tag" && check_call alice outgoing "$pcodec" "$([ "$keying" = dtls ] && echo 'dtls-srtp' || echo 'sdes.*')" "$rtr"
   cd "$E2E_WORK" || exit 1
   baresip_media_ok "$tag/bob" "$enc"
-  rec=$(ls -t "$E2E_WORK/$tag/bob/snd/"*-dec.wav 2>/dev/null | head -n 1)
+  rec=$(baresip_recording "$tag/bob")
   if [ -z "$rec" ]; then fail "$tag: baresip bob wrote no recording"; return 1; fi
   e2e_audio "speech${rate%000}k.wav" "$rec" "$tag: baresip bob heard warden phone alice"
 }

@@ -6,9 +6,9 @@ testing audio_match.py (tests/e2e/test_audio_match.sh).
               [--noise-snr DB] [--gain DB] [--delay SECONDS] [--gap AT_S:MS] [--tail SECONDS]
               [--rate HZ] [--seed N]
 
-In this order: the input is read at 8 kHz (48 kHz with --codec opus), coded and decoded frame by
-frame in 20 ms frames (G.711 by tests/e2e/g711.py; Opus by libopus through ctypes, VoIP mode,
-10 kb/s by default... see --opus-bitrate), with --loss percent of the 20 ms frames lost (seeded;
+In this order: the input is read at 8 kHz (48 kHz with --codec opus), coded and decoded in 20 ms
+frames (G.711 by tests/e2e/g711.py; Opus by libopus through ctypes, VoIP mode, at
+--opus-bitrate, default 10 kb/s), with --loss percent of the 20 ms frames lost (seeded;
 G.711 frames are zeroed, Opus frames are concealed by the decoder's PLC), white noise added at
 --noise-snr dB under the speech, the gain applied, --gap inserts MS milliseconds of silence at
 AT_S seconds (a jitter buffer growing mid-call), --delay seconds of silence put in front and

@@ -43,7 +43,8 @@
 #   baresip_write NAME SIP_PORT RTP_PORTS ACCOUNT SRC_WAV RATE [CONFIG_LINES...]
 #   baresip_start NAME SECONDS [-e CMD ...]   baresip in the namespace, quits after SECONDS
 #   baresip_wait_registered NAME SECONDS
-#   baresip_recording NAME             path of the WAV its sndfile module wrote of what it heard
+#   baresip_wait NAME SECONDS          until it exits; BARESIP_RC (124: it was stopped)
+#   baresip_recording DIR              path of the WAV its sndfile module wrote of what it heard
 #   e2e_done                           the verdict: exit 1 on any failure, else 0
 #
 # Knobs: KEEP=1 keeps the work folder (it is kept anyway on failure), E2E_LOG_LEVEL (phones and
@@ -383,7 +384,9 @@ baresip_wait() {
   fi
 }
 
+# baresip_recording DIR: the newest dump-...-dec.wav under $E2E_WORK/DIR/snd/ (DIR: the config folder).
 baresip_recording() {
+  # shellcheck disable=SC2012
   ls -t "$E2E_WORK/$1/snd/"*-dec.wav 2>/dev/null | head -n 1
 }
 

@@ -23,7 +23,7 @@ fail() { echo "FAIL: $*"; failed=1; }
 
 espeak-ng -w ref.wav "This is a Warden test call. The quick brown fox jumps over the lazy dog." || fail "espeak-ng"
 espeak-ng -w other.wav "Seven wise owls count the stars above the quiet harbour tonight, one by one." || fail "espeak-ng"
-espeak-ng -v en+f3 -s 150 -w voice2.wav "This is a Warden test call. The quick brown fox jumps over the lazy dog." ||
+espeak-ng -v en+f3 -w voice2.wav "This is a Warden test call. The quick brown fox jumps over the lazy dog." ||
   fail "espeak-ng -v en+f3"
 imp() { "$py" "$here/impair.py" "$@"; }
 have_opus=1
