@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "demo_command.hpp"
 #include "parse_command.hpp"
 #include "phone_command.hpp"
 #include "proxy_command.hpp"
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   warden::app::add_parse_command(app, parse, exit_code);
   warden::app::ProxyOptions proxy;
   warden::app::add_proxy_command(app, proxy, exit_code);
+  warden::app::DemoOptions demo;
+  warden::app::add_demo_command(app, demo, exit_code);
   warden::app::PhoneOptions phone;
   warden::app::add_phone_command(app, phone, exit_code);
   warden::app::UserOptions user;
