@@ -23,9 +23,13 @@ namespace {
 constexpr unsigned kMaxRetransmitMicros = 60'000'000;  // RFC 6347 §4.2.4.1: at most 60 s
 // DTLS 1.2 with ECDHE and AEAD first; the CBC suites remain for older peers. Our certificate
 // is ECDSA, so only ECDSA suites can be served.
+// Forward-secret suites only. Our own certificate is ECDSA, so as a server only the ECDSA
+// suites apply; as a client we also take a peer with an RSA certificate (baresip's DTLS
+// certificate is RSA), whose key is then checked against the signalled fingerprint like any.
 constexpr const char* kCiphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
-    "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA";
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA";
 
 std::string openssl_reason() {
   const unsigned long code = ERR_peek_last_error();

@@ -331,6 +331,8 @@ baresip_available() {
 # folder NAME/: audio from SRC_WAV (aufile: the file's rate and channels must be the source's,
 # RATE Hz mono), played to aubridge (no device), and what it hears and sends written by sndfile
 # under NAME/snd/ (dump-...-dec.wav: heard, dump-...-enc.wav: sent). SIP over TLS trusts E2E_CA.
+# rtcp_mux yes: warden phone runs DTLS-SRTP only with RTCP on the RTP port (RFC 5761), as
+# browsers do; baresip's default keeps RTCP on port + 1 with a second DTLS handshake.
 baresip_write() {
   local name=$1 port=$2 rtp=$3 account=$4 wav=$5 rate=$6; shift 6
   mkdir -p "$name/snd"
@@ -338,7 +340,7 @@ baresip_write() {
     printf '%s\t%s\n' poll_method epoll sip_listen "$E2E_PHONE_IP:$port" sip_cafile "$E2E_CA" \
       audio_player "aubridge,sink_$name" audio_alert "aubridge,alert_$name" audio_source "aufile,$wav" \
       ausrc_srate "$rate" auplay_srate "$rate" ausrc_channels 1 auplay_channels 1 \
-      rtp_ports "$rtp" rtp_stats yes snd_path "$E2E_WORK/$name/snd" module_path "$BARESIP_MODULES"
+      rtp_ports "$rtp" rtp_stats yes rtcp_mux yes snd_path "$E2E_WORK/$name/snd" module_path "$BARESIP_MODULES"
     local m
     for m in g711 opus aufile aubridge sndfile srtp dtls_srtp; do printf 'module\t%s.so\n' "$m"; done
     printf 'module_tmp\t%s.so\n' uuid account
