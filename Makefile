@@ -4,7 +4,7 @@ PRESET_RUN  ?= release
 FUZZ_SECONDS ?= 60
 JOBS ?= 2
 
-.PHONY: all deps build run test test-debug test-asan test-tsan bench fuzz fuzz-build clean
+.PHONY: all deps build run demo test test-debug test-asan test-tsan bench fuzz fuzz-build clean
 
 all: build
 
@@ -19,6 +19,10 @@ build: deps
 # TLS 5061, data in ./warden-data/ with a development CA). Extra flags: make run ARGS="--domain example.test".
 run: build
 	@build/$(PRESET_RUN)/apps/warden/warden proxy $(ARGS)
+
+# The whole system in one call: a proxy and two phones on loopback, one encrypted call, a report.
+demo: build
+	@build/$(PRESET_RUN)/apps/warden/warden demo $(ARGS)
 
 # Every suite: unit, conformance, grind/truncation, fuzz-corpus replay and CLI tests in the
 # debug build, then the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
