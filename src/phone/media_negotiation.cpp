@@ -290,13 +290,15 @@ base::Result<AnswerKeying> answer_keying(const sdp::SessionDescription& sd, cons
   const bool offers_dtls = has_fingerprint(sd, m);
   const bool offers_sdes = m.has_attribute("crypto");
 
+  const bool mux = sdp::has_rtcp_mux(m);
+
   base::Result<AnswerKeying> keyed = NegotiationErrc::InsecureOffer;
-  if (offers_dtls && !own_fingerprint.empty()) {
+  if (offers_dtls && !own_fingerprint.empty() && mux) {
     keyed = answer_dtls(sd, m, policy);
   } else if (offers_sdes) {
     keyed = answer_sdes(m, policy, rng);
   } else if (offers_dtls) {
-    keyed = NegotiationErrc::DtlsNoLocalCertificate;
+    keyed = own_fingerprint.empty() ? NegotiationErrc::DtlsNoLocalCertificate : NegotiationErrc::DtlsNeedsRtcpMux;
   } else {
     keyed = secure_proto ? NegotiationErrc::SecureProfileWithoutKeys : NegotiationErrc::InsecureOffer;
   }
@@ -357,6 +359,9 @@ std::string_view describe(NegotiationErrc e) noexcept {
       return "DTLS-SRTP is needed but this phone has no DTLS certificate";
     case NegotiationErrc::AnswerMismatch:
       return "the answer does not match our offer (its first media stream is not audio)";
+    case NegotiationErrc::DtlsNeedsRtcpMux:
+      return "DTLS-SRTP without rtcp-mux is not supported: RTP and RTCP must share one port (a=rtcp-mux; "
+             "for baresip set rtcp_mux yes)";
     case NegotiationErrc::InvalidLocalSettings:
       return "the local media settings are invalid (no codec, no SRTP suite, a bad address or port, or a bad "
              "DTLS fingerprint)";
@@ -666,6 +671,7 @@ base::Result<NegotiatedMedia> accept_answer(const Offer& offer, std::string_view
         if (secure_proto) return NegotiationErrc::SecureProfileWithoutKeys;
         return plain();
       }
+      if (!nm.rtcp_mux) return NegotiationErrc::DtlsNeedsRtcpMux;
       auto fingerprints = peer_fingerprints(sd, m);
       if (!fingerprints) return fingerprints.error();
       // No a=setup in an answer means passive (RFC 4145 §4.1). The answerer's role decides ours.

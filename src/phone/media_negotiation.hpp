@@ -19,7 +19,9 @@
 // offer's payload type number, with telephone-event if offered. Keying: an a=fingerprint in
 // the offer (media or session level) means DTLS-SRTP, even when a=crypto is there too; else
 // a=crypto means SDES (refused unless the signalling is secure); else the stream is plain and
-// refused unless allow_insecure. The proto is answered as offered (RTP/SAVP, RTP/SAVPF,
+// refused unless allow_insecure. DTLS-SRTP is used only with a=rtcp-mux (RTCP on a second port
+// would need a second handshake; docs/ARCHITECTURE.md): a DTLS offer without it falls back to
+// its a=crypto lines if it has any, else it is refused. The proto is answered as offered (RTP/SAVP, RTP/SAVPF,
 // UDP/TLS/RTP/SAVP, UDP/TLS/RTP/SAVPF, RTP/AVP, RTP/AVPF; an RTP/AVP offer carrying keys,
 // RFC 8643 opportunistic SRTP, is answered with keys under RTP/AVP). rtcp-mux is used when
 // the offer has it. The direction follows RFC 3264 §6.1, intersected with our own wish (a
@@ -77,6 +79,7 @@ enum class NegotiationErrc {
   DtlsSetupRefused,           // a=setup:holdconn, or actpass in an answer (RFC 4145, RFC 5763 §5)
   DtlsNoLocalCertificate,     // DTLS-SRTP needed and we were given no fingerprint of our own
   AnswerMismatch,             // the answer's first m= line is not audio
+  DtlsNeedsRtcpMux,           // DTLS-SRTP without a=rtcp-mux (one handshake per port: we run one)
   // our own settings (500)
   InvalidLocalSettings,       // no codec, no suite, a bad address or a bad fingerprint of ours
   InsecureNotAllowed,         // asked to offer plain RTP without allow_insecure
@@ -208,7 +211,7 @@ base::Result<Offer> make_offer(const MediaPolicy& policy, const LocalMedia& loca
 // Errors: UnparsableSdp, MalformedAttribute (400); NoAudio, UnsupportedTransport,
 // NoConnectionAddress, NoCommonCodec, InsecureOffer, SdesNeedsSecureSignalling,
 // SecureProfileWithoutKeys, SdesNoCommonSuite, SdesKeyRefused, DtlsFingerprintUnsupported,
-// DtlsSetupRefused, DtlsNoLocalCertificate (488); InvalidLocalSettings (500).
+// DtlsSetupRefused, DtlsNoLocalCertificate, DtlsNeedsRtcpMux (488); InvalidLocalSettings (500).
 base::Result<Answer> answer_offer(std::string_view offer_sdp, const MediaPolicy& policy,
                                   const LocalMedia& local, base::Random& rng,
                                   std::string_view dtls_fingerprint_value,
@@ -219,7 +222,7 @@ base::Result<Answer> answer_offer(std::string_view offer_sdp, const MediaPolicy&
 // Errors: UnparsableSdp, MalformedAttribute, AnswerMismatch, NoAudio (the peer refused the
 // stream: port 0), NoConnectionAddress, CodecNotOffered, EncryptionDropped,
 // SecureProfileWithoutKeys, SdesAnswerMismatch, SdesKeyRefused, SdesNeedsSecureSignalling,
-// DtlsFingerprintUnsupported, DtlsSetupRefused, InsecureNotAllowed.
+// DtlsFingerprintUnsupported, DtlsSetupRefused, DtlsNeedsRtcpMux, InsecureNotAllowed.
 base::Result<NegotiatedMedia> accept_answer(const Offer& offer, std::string_view answer_sdp,
                                             const MediaPolicy& policy);
 

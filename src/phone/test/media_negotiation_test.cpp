@@ -849,14 +849,14 @@ TEST(NegotiationDtls, FingerprintIsDecodedFromTheOffer) {
 TEST(NegotiationDtls, MediaLevelFingerprintsOverrideAndWeakHashesAreRefused) {
   TestRandom rng;
   const std::string md5_only = sdp_of({"v=0", "o=- 1 1 IN IP4 192.0.2.99", "s=-", "c=IN IP4 192.0.2.99", "t=0 0",
-                                       "m=audio 4000 UDP/TLS/RTP/SAVP 0", "a=setup:actpass",
+                                       "m=audio 4000 UDP/TLS/RTP/SAVP 0", "a=setup:actpass", "a=rtcp-mux",
                                        "a=fingerprint:md5 4E:86:AA:3A:C7:FC:1B:91:68:C9:70:A2:53:5A:B0:4E"});
   EXPECT_EQ(failure(answer_offer(md5_only, policy(Keying::DtlsSrtp), bob_media(), rng, bob_fp())),
             NegotiationErrc::DtlsFingerprintUnsupported);
   // MD5 beside SHA-1: the SHA-1 one is used. Media level wins over the session's SHA-256.
   const std::string both = sdp_of({"v=0", "o=- 1 1 IN IP4 192.0.2.99", "s=-", "c=IN IP4 192.0.2.99", "t=0 0",
                                    "a=fingerprint:sha-256 " + std::string(kBaresipSha256),
-                                   "m=audio 4000 UDP/TLS/RTP/SAVP 0", "a=setup:actpass",
+                                   "m=audio 4000 UDP/TLS/RTP/SAVP 0", "a=setup:actpass", "a=rtcp-mux",
                                    "a=fingerprint:md5 4E:86:AA:3A:C7:FC:1B:91:68:C9:70:A2:53:5A:B0:4E",
                                    "a=fingerprint:sha-1 1C:A3:DC:34:35:30:C4:35:1A:00:43:17:EE:2D:0A:1F:61:95:E7:9F"});
   auto a = answer_offer(both, policy(Keying::DtlsSrtp), bob_media(), rng, bob_fp());
@@ -886,7 +886,7 @@ TEST(NegotiationDtls, SetupRolesOfOfferAndAnswer) {
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c.offered_setup));
     std::string offer = sdp_of({"v=0", "o=- 1 1 IN IP4 192.0.2.99", "s=-", "c=IN IP4 192.0.2.99", "t=0 0",
-                                "m=audio 4000 UDP/TLS/RTP/SAVP 0",
+                                "m=audio 4000 UDP/TLS/RTP/SAVP 0", "a=rtcp-mux",
                                 "a=fingerprint:sha-256 " + std::string(kBaresipSha256)});
     if (!c.offered_setup.empty()) offer += std::string(c.offered_setup) + "\r\n";
     auto a = answer_offer(offer, policy(Keying::DtlsSrtp), bob_media(), rng, bob_fp());
@@ -930,7 +930,7 @@ TEST(NegotiationDtls, OfferWithBothCryptoAndFingerprintPrefersDtls) {
   TestRandom rng;
   // baresip with both media encryption modules loaded: a=crypto lines and a fingerprint.
   std::string offer = kBaresipSdesOffer;
-  offer += "a=setup:actpass\r\na=fingerprint:sha-256 " + std::string(kBaresipSha256) + "\r\n";
+  offer += "a=rtcp-mux\r\na=setup:actpass\r\na=fingerprint:sha-256 " + std::string(kBaresipSha256) + "\r\n";
   auto a = answer_offer(offer, policy(Keying::Sdes), bob_media(), rng, bob_fp());
   ASSERT_TRUE(a.ok()) << a.error().message();
   EXPECT_EQ(a->media.keying_name(), "dtls-srtp");
@@ -941,6 +941,31 @@ TEST(NegotiationDtls, OfferWithBothCryptoAndFingerprintPrefersDtls) {
   auto sdes = answer_offer(offer, policy(Keying::Sdes), bob_media(), rng, "");
   ASSERT_TRUE(sdes.ok()) << sdes.error().message();
   EXPECT_EQ(sdes->media.keying_name(), "sdes");
+}
+
+TEST(NegotiationDtls, DtlsNeedsRtcpMux) {
+  // One DTLS handshake runs on the RTP port; RTCP on a second port would need a second one.
+  TestRandom rng;
+  const std::string no_mux = replace(kBaresipDtlsOffer, "a=rtcp-mux\r\n", "");
+  auto r = answer_offer(no_mux, policy(Keying::DtlsSrtp), bob_media(), rng, bob_fp());
+  EXPECT_EQ(failure(r), NegotiationErrc::DtlsNeedsRtcpMux);
+  EXPECT_EQ(sip_status(NegotiationErrc::DtlsNeedsRtcpMux), 488);
+  EXPECT_TRUE(contains(r.error().message(), "rtcp_mux yes"));
+  // With a=crypto beside the fingerprint the SDES keys carry the call instead (over TLS).
+  auto sdes = answer_offer(kBaresipSdesOffer + "a=setup:actpass\r\na=fingerprint:sha-256 " +
+                               std::string(kBaresipSha256) + "\r\n",
+                           policy(Keying::Sdes), bob_media(), rng, bob_fp());
+  ASSERT_TRUE(sdes.ok()) << sdes.error().message();
+  EXPECT_EQ(sdes->media.keying_name(), "sdes");
+  EXPECT_FALSE(sdes->media.rtcp_mux);
+  // Our DTLS offer answered without rtcp-mux.
+  const MediaPolicy p = policy(Keying::DtlsSrtp);
+  auto offer = make_offer(p, alice_media(), rng, alice_fp());
+  ASSERT_TRUE(offer.ok());
+  auto answer = answer_offer(offer->sdp, p, bob_media(), rng, bob_fp());
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(failure(accept_answer(*offer, replace(answer->sdp, "a=rtcp-mux\r\n", ""), p)),
+            NegotiationErrc::DtlsNeedsRtcpMux);
 }
 
 // ---- baresip interop --------------------------------------------------------------------
