@@ -1,6 +1,7 @@
 #include "phone_command.hpp"
 
 #include <CLI/CLI.hpp>
+#include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
@@ -11,6 +12,11 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <unistd.h>
 
 #include "crypto/csprng.hpp"
 #include "crypto/dtls_connection.hpp"
@@ -85,6 +91,33 @@ std::string qstr(std::string_view s) {
   out.push_back('"');
   return out;
 }
+
+// `sdp` with its a=crypto lines replaced by the one line `value` (at the place of the first):
+// re-offers and re-answers keep the SDES key the running stream uses (RFC 4568 §7.1.4).
+std::string with_crypto(std::string_view sdp, const std::string& value) {
+  std::string out;
+  bool put = false;
+  while (!sdp.empty()) {
+    auto nl = sdp.find('\n');
+    std::string_view line = sdp.substr(0, nl == std::string_view::npos ? sdp.size() : nl + 1);
+    sdp.remove_prefix(line.size());
+    if (line.starts_with("a=crypto:")) {
+      if (!put) out += "a=crypto:" + value + "\r\n";
+      put = true;
+      continue;
+    }
+    out.append(line);
+  }
+  return out;
+}
+
+// Lines typed in interactive mode reach the event loop through this: the reader thread posts
+// each line while `phone` is set; the phone clears it before it goes away.
+struct LineBridge {
+  std::mutex mu;
+  asio::io_context* ctx = nullptr;
+  std::function<void(std::string line, bool eof)> deliver;
+};
 
 struct Account {
   std::string uri;
@@ -253,9 +286,24 @@ class Phone final : public runtime::TransportSink {
   void start_registration();
   void send_register(std::string request);
   void on_ready();
-  void start_call();
+  void start_call(const std::string& target, std::string extra_headers = {});
   void on_incoming(const phone::UaEvent& e);
-  void answer_now();
+  void answer_call();
+  void arm_scheduled_actions();
+  void set_hold(bool hold);
+  void start_transfer(const std::string& target);
+  void apply_direction(sip::sdp::Direction d);
+  void update_sdes(const phone::MediaKeying& keying);
+  void reset_call();
+  void on_command(const std::string& line);
+  void prompt();
+  std::string status_line() const;
+  phone::MediaPolicy reoffer_policy() const {
+    auto p = policy();
+    p.offer_keying = call_keying_;
+    if (call_keying_ == phone::Keying::None) p.allow_insecure = true;  // the running call is plain already
+    return p;
+  }
   bool open_media();
   bool start_media(const phone::NegotiatedMedia& nm);
   void on_media(const runtime::InboundMessage& m);
@@ -292,8 +340,23 @@ class Phone final : public runtime::TransportSink {
   bool registered_ = false;
   bool ready_ = false;
 
+  // interactive mode
+  bool interactive_ = opts_.command == "interactive";
+  bool tty_ = false;
+  bool quit_ = false;
+  std::shared_ptr<LineBridge> bridge_;
+
   // the call
   phone::CallId call_ = 0;
+  std::string target_;  // outgoing: whom we call
+  std::optional<phone::Answer> pending_answer_;  // incoming, until answered
+  phone::Keying call_keying_ = phone::Keying::DtlsSrtp;
+  std::optional<media::SdesKeys> sdes_keys_;  // the running stream's SDES keys
+  std::optional<phone::Offer> reoffer_;       // our re-INVITE's offer, until answered
+  bool held_ = false;                         // we put the call on hold (our microphone is muted)
+  phone::CallId transfer_of_ = 0;             // transferee: the call the REFER came in, until the new call is answered
+  bool scheduled_armed_ = false;              // --hold-at/--resume-at/--transfer-at were armed
+  runtime::TimerHandle hold_timer_, resume_timer_, transfer_timer_;
   bool outgoing_ = false;
   bool answered_ = false;
   std::optional<phone::Offer> offer_;
@@ -505,7 +568,9 @@ void Phone::on_ready() {
   ready_ = true;
   say("ready");
   if (opts_.command == "call") {
-    start_call();
+    start_call(opts_.target);
+  } else if (interactive_) {
+    prompt();
   } else if (opts_.command == "answer") {
     if (opts_.timeout) {
       call_timer_ = loop_.arm(loop_.now() + *parse_duration(*opts_.timeout), [this] {
@@ -561,8 +626,12 @@ bool Phone::start_media(const phone::NegotiatedMedia& nm) {
   mc.send = nm.direction == Direction::SendRecv || nm.direction == Direction::SendOnly;
   mc.receive = nm.direction == Direction::SendRecv || nm.direction == Direction::RecvOnly;
   mc.rtcp_mux = nm.rtcp_mux;
+  call_keying_ = nm.secure() ? (std::holds_alternative<media::SdesKeys>(nm.keying) ? phone::Keying::Sdes
+                                                                                 : phone::Keying::DtlsSrtp)
+                             : phone::Keying::None;
   if (std::holds_alternative<media::SdesKeys>(nm.keying)) {
     mc.keying = std::get<media::SdesKeys>(nm.keying);
+    sdes_keys_ = std::get<media::SdesKeys>(nm.keying);
   } else if (std::holds_alternative<phone::DtlsParams>(nm.keying)) {
     const auto& d = std::get<phone::DtlsParams>(nm.keying);
     media::DtlsSrtpConfig dc;
@@ -587,6 +656,10 @@ bool Phone::start_media(const phone::NegotiatedMedia& nm) {
   }
   stream_ = std::move(*s);
   stream_->set_source([this](std::span<std::int16_t> frame) {
+    if (held_) {  // on hold: our microphone is muted (no music on hold)
+      std::fill(frame.begin(), frame.end(), std::int16_t{0});
+      return;
+    }
     for (auto& x : frame) x = source_pos_ < source_.size() ? source_[source_pos_++] : 0;
   });
   if (opts_.record)
@@ -673,7 +746,8 @@ void Phone::check_media_state() {
 
 // ---------------------------------------------------------------- calls
 
-void Phone::start_call() {
+void Phone::start_call(const std::string& target, std::string extra_headers) {
+  target_ = target;
   if (!open_media()) {
     finish(kUsage);
     return;
@@ -686,9 +760,10 @@ void Phone::start_call() {
     return;
   }
   offer_ = std::move(*offer);
+  origin_ = offer_->origin;
   outgoing_ = true;
-  say("calling " + opts_.target);
-  call_ = ua_->call(opts_.target, offer_->sdp, loop_.now());
+  say("calling " + target_);
+  call_ = ua_->call(target_, offer_->sdp, loop_.now(), std::move(extra_headers));
   after_ua();
   const auto ring_timeout = opts_.timeout ? *parse_duration(*opts_.timeout) : std::chrono::milliseconds(30000);
   call_timer_ = loop_.arm(loop_.now() + ring_timeout, [this] {
@@ -700,7 +775,7 @@ void Phone::start_call() {
 }
 
 void Phone::on_incoming(const phone::UaEvent& e) {
-  if (call_ != 0 || opts_.command != "answer") {
+  if (call_ != 0 || (opts_.command != "answer" && !interactive_)) {
     ua_->reject(e.call, 486, "Busy Here", loop_.now());
     return;
   }
@@ -728,24 +803,138 @@ void Phone::on_incoming(const phone::UaEvent& e) {
     return;  // the Ended event finishes
   }
   ua_->ring(e.call, loop_.now());
-  auto answer = std::move(*ans);
-  auto go = [this, answer = std::move(answer)]() mutable {
-    if (!ua_->answer(call_, answer.sdp, loop_.now())) return;
-    origin_ = answer.origin;
-    answered_ = true;
-    answered_at_ = loop_.now();
-    say("answered");
-    if (!start_media(answer.media)) {
-      hangup("media could not start", kMedia);
-      after_ua();
+  pending_answer_ = std::move(*ans);
+  if (interactive_) return;  // waits for `answer` (or `reject`)
+  if (opts_.auto_answer) answer_call();
+  else call_timer_ = loop_.arm(loop_.now() + 1s, [this] { answer_call(); });
+}
+
+void Phone::answer_call() {
+  if (!pending_answer_ || call_ == 0) return;
+  auto answer = std::move(*pending_answer_);
+  pending_answer_.reset();
+  if (!ua_->answer(call_, answer.sdp, loop_.now())) return;
+  origin_ = answer.origin;
+  answered_ = true;
+  answered_at_ = loop_.now();
+  say("answered");
+  if (!start_media(answer.media)) {
+    hangup("media could not start", kMedia);
+    after_ua();
+    return;
+  }
+  if (opts_.hangup_after)
+    call_timer_ = loop_.arm(loop_.now() + *parse_duration(*opts_.hangup_after), [this] { hangup("local hangup", kOk); });
+  arm_scheduled_actions();
+  after_ua();
+}
+
+// --hold-at, --resume-at, --transfer-to/--transfer-at: counted from the answer of the first call.
+void Phone::arm_scheduled_actions() {
+  if (scheduled_armed_ || interactive_) return;
+  scheduled_armed_ = true;
+  const auto now = loop_.now();
+  if (opts_.hold_at)
+    hold_timer_ = loop_.arm(now + *parse_duration(*opts_.hold_at), [this] { set_hold(true); });
+  if (opts_.resume_at)
+    resume_timer_ = loop_.arm(now + *parse_duration(*opts_.resume_at), [this] { set_hold(false); });
+  if (opts_.transfer_to) {
+    const auto at = opts_.transfer_at ? *parse_duration(*opts_.transfer_at) : std::chrono::milliseconds(0);
+    transfer_timer_ = loop_.arm(now + at, [this] { start_transfer(*opts_.transfer_to); });
+  }
+}
+
+std::string_view direction_name(sip::sdp::Direction d) {
+  using sip::sdp::Direction;
+  switch (d) {
+    case Direction::SendRecv: return "sendrecv";
+    case Direction::SendOnly: return "sendonly";
+    case Direction::RecvOnly: return "recvonly";
+    case Direction::Inactive: return "inactive";
+  }
+  return "inactive";
+}
+
+void Phone::apply_direction(sip::sdp::Direction d) {
+  using sip::sdp::Direction;
+  if (stream_)
+    stream_->set_direction(d == Direction::SendRecv || d == Direction::SendOnly,
+                           d == Direction::SendRecv || d == Direction::RecvOnly);
+}
+
+// A re-offer or re-answer's SDES keys: the stream's SRTP session is rebuilt only when they differ
+// from the running ones (the peer sent a new key, or another suite was chosen).
+void Phone::update_sdes(const phone::MediaKeying& keying) {
+  const auto* keys = std::get_if<media::SdesKeys>(&keying);
+  if (!keys) return;
+  if (sdes_keys_ && keys->send == sdes_keys_->send && keys->receive == sdes_keys_->receive) return;
+  if (stream_) {
+    if (auto r = stream_->rekey(*keys); !r) {
+      warn("cannot take the new SDES keys: " + r.error().message());
+      hangup("media failed", kMedia);
       return;
     }
-    if (opts_.hangup_after)
-      call_timer_ = loop_.arm(loop_.now() + *parse_duration(*opts_.hangup_after), [this] { hangup("local hangup", kOk); });
-    after_ua();
-  };
-  if (opts_.auto_answer) go();
-  else call_timer_ = loop_.arm(loop_.now() + 1s, std::move(go));
+    say("media-rekeyed suite=" + std::string(media::sdes_name(keys->send.suite())));
+  }
+  sdes_keys_ = *keys;
+}
+
+// Hold (a=sendonly) or resume (a=sendrecv) by re-INVITE (RFC 3264 §8.4): the same port and
+// DTLS fingerprint, the o= version plus one, and the SDES key the stream runs with.
+void Phone::set_hold(bool hold) {
+  if (call_ == 0 || !answered_ || !stream_ || !media_sock_) {
+    say(std::string("error no call to ") + (hold ? "hold" : "resume"));
+    return;
+  }
+  if (reoffer_) {
+    say("error a re-INVITE is under way");
+    return;
+  }
+  if (hold == held_) {
+    say(std::string("error the call is ") + (hold ? "already on hold" : "not on hold"));
+    return;
+  }
+  using sip::sdp::Direction;
+  phone::LocalMedia lm{acc_.address, media_sock_->local_endpoint().port(), hold ? Direction::SendOnly : Direction::SendRecv};
+  auto offer = phone::make_offer(reoffer_policy(), lm, rng_, fingerprint_, origin_);
+  if (!offer) {
+    say("error cannot make the re-offer: " + offer.error().message());
+    return;
+  }
+  if (sdes_keys_ && offer->keying == phone::Keying::Sdes) {
+    media::SdesCrypto line{sdes_keys_->tag, sdes_keys_->send};
+    offer->sdes = {line};
+    offer->sdp = with_crypto(offer->sdp, line.attribute_value());
+  }
+  if (!ua_->reinvite(call_, offer->sdp, loop_.now())) {
+    say("error the call cannot be re-INVITEd now");
+    return;
+  }
+  origin_ = offer->origin;
+  reoffer_ = std::move(*offer);
+  held_ = hold;  // our microphone is muted from now on (or again live)
+  say(hold ? "holding" : "resuming");
+  after_ua();
+}
+
+// Blind transfer as the transferor (RFC 3515): REFER the peer to `target`; the call ends when
+// its NOTIFY reports a 2xx.
+void Phone::start_transfer(const std::string& target) {
+  if (call_ == 0 || !answered_) {
+    say("error no call to transfer");
+    return;
+  }
+  sip::msg::Uri u;
+  if (!sip::msg::parse_uri(target, u) || !u.is_sip()) {
+    say("error not a SIP URI: " + target);
+    return;
+  }
+  if (!ua_->refer(call_, target, loop_.now())) {
+    say("error the call cannot be transferred now");
+    return;
+  }
+  say("transferring " + target);
+  after_ua();
 }
 
 void Phone::handle(const phone::UaEvent& e) {
@@ -780,6 +969,13 @@ void Phone::handle(const phone::UaEvent& e) {
       else if (!source_.empty() && opts_.play)
         after = std::chrono::milliseconds(source_.size() * 1000 / audio_rate_) + 700ms;
       if (after) call_timer_ = loop_.arm(loop_.now() + *after, [this] { hangup("local hangup", kOk); });
+      if (transfer_of_ != 0) {  // transferee: the new call is up, the old one ends (RFC 3515 §2.4.5)
+        say("transfer-completed");
+        ua_->notify_transfer(transfer_of_, 200, "OK", loop_.now());
+        ua_->hangup(transfer_of_, loop_.now());
+        transfer_of_ = 0;
+      }
+      arm_scheduled_actions();
       return;
     }
     case K::Established:
@@ -799,6 +995,16 @@ void Phone::handle(const phone::UaEvent& e) {
       } else if (e.status == 408) {
         code = kTimeout;
       }
+      if (transfer_of_ != 0) {  // transferee: the transfer failed; the old call has no media left
+        ua_->notify_transfer(transfer_of_, e.status, e.reason, loop_.now());
+        ua_->hangup(transfer_of_, loop_.now());
+        transfer_of_ = 0;
+      }
+      if (interactive_ && !quit_) {
+        reset_call();
+        prompt();
+        return;
+      }
       call_ = 0;
       finish(code);
       return;
@@ -807,27 +1013,80 @@ void Phone::handle(const phone::UaEvent& e) {
       if (e.call == call_) call_ended(e.reason);
       return;
     case K::Reoffer: {
+      if (e.call != call_) {
+        ua_->reject(e.call, 481, "Call/Transaction Does Not Exist", loop_.now());
+        return;
+      }
+      using sip::sdp::Direction;
       phone::LocalMedia lm{acc_.address, media_sock_ ? media_sock_->local_endpoint().port() : std::uint16_t{0},
-                           sip::sdp::Direction::SendRecv};
+                           held_ ? Direction::SendOnly : Direction::SendRecv};
       auto ans = phone::answer_offer(e.sdp, policy(), lm, rng_, fingerprint_, origin_);
       if (!ans) {
         ua_->reject(e.call, 488, "Not Acceptable Here", loop_.now());
         return;
       }
+      // Keep our SDES key when the suite stays: a new one would not match the running stream.
+      if (auto* keys = std::get_if<media::SdesKeys>(&ans->media.keying);
+          keys && sdes_keys_ && keys->send.suite() == sdes_keys_->send.suite()) {
+        keys->send = sdes_keys_->send;
+        ans->sdp = with_crypto(ans->sdp, media::SdesCrypto{keys->tag, keys->send}.attribute_value());
+      }
       origin_ = ans->origin;
-      using sip::sdp::Direction;
       const auto d = ans->media.direction;
-      if (stream_)
-        stream_->set_direction(d == Direction::SendRecv || d == Direction::SendOnly,
-                               d == Direction::SendRecv || d == Direction::RecvOnly);
+      apply_direction(d);
+      update_sdes(ans->media.keying);
       say(std::string("reoffer direction=") + (d == Direction::SendRecv ? "sendrecv" : "held"));
       ua_->answer(e.call, ans->sdp, loop_.now());
       return;
     }
-    case K::ReofferAnswered:
+    case K::ReofferAnswered: {
+      if (e.call != call_ || !reoffer_) return;
+      auto nm = phone::accept_answer(*reoffer_, e.sdp, reoffer_policy());
+      const bool hold = reoffer_->direction == sip::sdp::Direction::SendOnly;
+      reoffer_.reset();
+      if (!nm) {
+        say("reoffer-refused reason=" + qstr(nm.error().message()));
+        return;  // the stream runs on as it was
+      }
+      apply_direction(nm->direction);
+      update_sdes(nm->keying);
+      say(std::string(hold ? "held" : "resumed") + " direction=" + std::string(direction_name(nm->direction)));
+      return;
+    }
     case K::ReofferFailed:
-    case K::TransferRequested:
+      if (e.call != call_) return;
+      say("reoffer-failed status=" + std::to_string(e.status) + " reason=" + qstr(e.reason));
+      if (reoffer_) held_ = reoffer_->direction != sip::sdp::Direction::SendOnly;  // back to before
+      reoffer_.reset();
+      return;
+    case K::TransferRequested: {
+      // Transferee (RFC 3515 §2.4): call the target with Referred-By; the UA sent 202 and the
+      // NOTIFY 100. The old call's media stops now; its dialog ends when the new call is answered.
+      if (e.call != call_ || !answered_ || transfer_of_ != 0) {
+        ua_->notify_transfer(e.call, 603, "Declined", loop_.now());
+        return;
+      }
+      sip::msg::Uri u;
+      if (!sip::msg::parse_uri(e.target, u) || !u.is_sip()) {
+        say("transfer-refused target=" + e.target);
+        ua_->notify_transfer(e.call, 400, "Bad Refer-To", loop_.now());
+        return;
+      }
+      say("transfer-requested target=" + e.target + " by=" + e.peer);
+      const auto old = call_;
+      if (stream_) send_media(stream_->close());
+      reset_call();
+      transfer_of_ = old;
+      const std::string referred_by =
+          e.peer.find('<') != std::string::npos ? e.peer : "<" + e.peer + ">";
+      start_call(e.target, "Referred-By: " + referred_by + "\r\n");
+      return;
+    }
     case K::TransferProgress:
+      if (e.call != call_) return;
+      say("transfer-progress status=" + std::to_string(e.status) + (e.reason.empty() ? "" : " reason=" + qstr(e.reason)));
+      if (e.status >= 200 && e.status < 300) hangup("transferred", kOk);
+      else if (e.status >= 300) say("transfer-failed status=" + std::to_string(e.status));
       return;
     case K::Redirected:
       say("redirected " + e.target);
@@ -843,6 +1102,10 @@ void Phone::hangup(std::string why, int code) {
     after_ua();
     return;
   }
+  if (interactive_ && !quit_) {
+    reset_call();
+    return;
+  }
   finish(exit_code_);
 }
 
@@ -855,7 +1118,7 @@ void Phone::call_ended(const std::string& reason) {
   }
   if (!answered_ && outgoing_ && exit_code_ == kOk) exit_code_ = kCallFailed;
   nlohmann::json j;
-  j["peer"] = outgoing_ ? opts_.target : incoming_peer_;
+  j["peer"] = outgoing_ ? target_ : incoming_peer_;
   j["direction"] = outgoing_ ? "outgoing" : "incoming";
   j["transport"] = transport_name_;
   j["duration_s"] = answered_ ? std::chrono::duration<double>(now - answered_at_).count() : 0.0;
@@ -897,10 +1160,133 @@ void Phone::call_ended(const std::string& reason) {
       warn("cannot write " + *opts_.record + ": " + r.error().message());
     }
   }
+  if (interactive_ && !quit_) {  // stays registered for the next call
+    reset_call();
+    prompt();
+    return;
+  }
   call_ = 0;
   media_timer_.cancel();
   stream_.reset();
   finish(exit_code_);
+}
+
+// Forgets everything about the call (interactive mode between calls; the transferee before its
+// new call). The media socket is closed from the loop, not from inside one of its callbacks.
+void Phone::reset_call() {
+  call_ = 0;
+  target_.clear();
+  outgoing_ = false;
+  answered_ = false;
+  offer_.reset();
+  origin_.reset();
+  reoffer_.reset();
+  pending_answer_.reset();
+  sdes_keys_.reset();
+  held_ = false;
+  incoming_sdp_.clear();
+  incoming_peer_.clear();
+  media_timer_.cancel();
+  call_timer_.cancel();
+  hold_timer_.cancel();
+  resume_timer_.cancel();
+  transfer_timer_.cancel();
+  stream_.reset();
+  if (media_sock_) {
+    std::shared_ptr<io::UdpTransport> old(std::move(media_sock_));
+    loop_.post([old] {});
+  }
+  early_media_.clear();
+  remote_rtp_ = remote_rtcp_ = runtime::Endpoint{};
+  media_announced_ = false;
+  media_summary_.clear();
+  source_pos_ = 0;
+  recorded_.clear();
+  end_reason_.clear();
+  last_report_.reset();
+  if (interactive_) exit_code_ = kOk;
+}
+
+void Phone::prompt() {
+  if (!tty_ || finishing_) return;
+  std::fputs("> ", stdout);
+  std::fflush(stdout);
+}
+
+std::string Phone::status_line() const {
+  if (call_ == 0) return "status idle registered=" + std::string(registered_ ? "yes" : "no");
+  std::string peer = outgoing_ ? target_ : incoming_peer_;
+  if (!answered_) return std::string("status ") + (outgoing_ ? "calling " : "incoming ") + peer;
+  std::string s = "status in-call " + peer + " held=" + (held_ ? "yes" : "no");
+  if (stream_) {
+    auto r = stream_->report(loop_.now());
+    s += " codec=" + r.codec + " keying=" + r.keying + " sent=" + std::to_string(r.packets_sent) +
+         " received=" + std::to_string(r.packets_received);
+  }
+  return s;
+}
+
+void Phone::on_command(const std::string& raw) {
+  std::istringstream in(raw);
+  std::string cmd, arg;
+  in >> cmd;
+  std::getline(in >> std::ws, arg);
+  while (!arg.empty() && std::isspace(static_cast<unsigned char>(arg.back()))) arg.pop_back();
+  if (cmd.empty()) {
+    prompt();
+    return;
+  }
+  if (finishing_) return;
+  if (cmd == "help") {
+    say("commands: call URI | answer | reject | hangup | hold | resume | dtmf DIGITS | transfer URI | status | help | quit");
+  } else if (cmd == "quit" || cmd == "exit") {
+    quit_ = true;
+    if (call_ != 0 && ua_ && ua_->active(call_)) hangup("local hangup", kOk);  // finishes when it ended
+    else finish(kOk);
+    return;
+  } else if (cmd == "status") {
+    say(status_line());
+  } else if (!ready_) {
+    say("error not registered yet");
+  } else if (cmd == "call") {
+    sip::msg::Uri u;
+    if (call_ != 0) say("error busy: a call is in progress (hangup first)");
+    else if (arg.empty() || !sip::msg::parse_uri(arg, u) || !u.is_sip()) say("error call needs a SIP URI");
+    else start_call(arg);
+  } else if (cmd == "answer") {
+    if (!pending_answer_) say("error no incoming call to answer");
+    else answer_call();
+  } else if (cmd == "reject") {
+    if (call_ == 0 || outgoing_ || answered_) {
+      say("error no incoming call to reject");
+    } else {
+      ua_->reject(call_, 603, "Decline", loop_.now());
+      after_ua();
+    }
+  } else if (cmd == "hangup") {
+    if (call_ == 0) say("error no call");
+    else hangup("local hangup", kOk);
+  } else if (cmd == "hold" || cmd == "resume") {
+    set_hold(cmd == "hold");
+  } else if (cmd == "dtmf") {
+    if (!stream_) {
+      say("error no call with media");
+    } else if (arg.empty()) {
+      say("error dtmf needs digits (0-9, *, #, A-D)");
+    } else {
+      for (char d : arg) {
+        if (auto r = stream_->send_dtmf(d); !r) {
+          say(std::string("error dtmf '") + d + "': " + r.error().message());
+          break;
+        }
+      }
+    }
+  } else if (cmd == "transfer") {
+    start_transfer(arg);
+  } else {
+    say("error unknown command '" + cmd + "' (help lists them)");
+  }
+  prompt();
 }
 
 void Phone::finish(int code) {
@@ -933,10 +1319,39 @@ int Phone::run() {
   signals.async_wait([this](const std::error_code& ec, int) {
     if (ec) return;
     say("signal");
+    quit_ = true;
     if (call_ != 0) hangup("local hangup (signal)", kOk);
     else finish(kOk);
   });
+  if (interactive_) {
+    // Standard input is read by a thread of its own (it may be a terminal, a pipe, a fifo or a
+    // file, which Asio's reactor cannot all wait on); each line runs on the loop.
+    tty_ = ::isatty(0) != 0;
+    bridge_ = std::make_shared<LineBridge>();
+    bridge_->ctx = &loop_.context();
+    bridge_->deliver = [this](std::string line, bool eof) {
+      if (eof) on_command("quit");
+      else on_command(line);
+    };
+    std::thread([bridge = bridge_] {
+      std::string line;
+      for (;;) {
+        const bool ok = static_cast<bool>(std::getline(std::cin, line));
+        std::lock_guard<std::mutex> g(bridge->mu);
+        if (!bridge->ctx) return;
+        asio::post(*bridge->ctx, [bridge, line, ok] {
+          if (bridge->deliver) bridge->deliver(line, !ok);
+        });
+        if (!ok) return;
+      }
+    }).detach();
+  }
   loop_.run();
+  if (bridge_) {
+    std::lock_guard<std::mutex> g(bridge_->mu);
+    bridge_->ctx = nullptr;
+    bridge_->deliver = nullptr;
+  }
   signals.cancel();
   ua_timer_.cancel();
   reg_timer_.cancel();
@@ -979,7 +1394,7 @@ int run_phone(PhoneOptions& opts) {
     warn("media.keying = \"none\" sends unencrypted audio: pass --allow-insecure-media to do that");
     return kMedia;
   }
-  for (const auto* d : {&opts.hangup_after, &opts.timeout, &opts.duration})
+  for (const auto* d : {&opts.hangup_after, &opts.timeout, &opts.duration, &opts.hold_at, &opts.resume_at, &opts.transfer_at})
     if (*d && !parse_duration(**d)) {
       warn("not a duration: " + **d + " (examples: 10s, 500ms, 2m)");
       return kUsage;
@@ -990,6 +1405,17 @@ int run_phone(PhoneOptions& opts) {
       warn("call: not a SIP URI: " + opts.target);
       return kUsage;
     }
+  }
+  if (opts.transfer_to) {
+    sip::msg::Uri u;
+    if (!sip::msg::parse_uri(*opts.transfer_to, u) || !u.is_sip()) {
+      warn("--transfer-to: not a SIP URI: " + *opts.transfer_to);
+      return kUsage;
+    }
+  }
+  if (opts.transfer_at && !opts.transfer_to) {
+    warn("--transfer-at needs --transfer-to");
+    return kUsage;
   }
   if (opts.play) {
     auto wav = media::read_wav_file(*opts.play);
@@ -1021,11 +1447,18 @@ void add_phone_command(CLI::App& app, PhoneOptions& opts, int& exit_code) {
     c->add_option("--record", opts.record, "Record what is heard to this WAV file");
     c->add_option("--hangup-after", opts.hangup_after, "Hang up this long after the answer (10s, 500ms)");
   };
+  auto call_opts = [&opts](CLI::App* c) {
+    c->add_option("--hold-at", opts.hold_at, "Put the call on hold (re-INVITE a=sendonly) this long after the answer");
+    c->add_option("--resume-at", opts.resume_at, "Resume the held call (re-INVITE a=sendrecv) this long after the answer");
+    c->add_option("--transfer-to", opts.transfer_to, "Blind-transfer the peer to this SIP URI (REFER); hang up once it succeeds");
+    c->add_option("--transfer-at", opts.transfer_at, "When to send the REFER, counted from the answer (default at once)");
+  };
   CLI::App* call = cmd->add_subcommand("call", "Call a SIP URI and hang up after --hangup-after or when --play ends");
   call->add_option("uri", opts.target, "Whom to call, e.g. sip:bob@example.test")->required();
   media_opts(call);
   call->add_option("--timeout", opts.timeout, "Give up when not answered within this time (default 30s)");
   call->add_option("--dtmf", opts.dtmf, "Send these DTMF digits (RFC 4733) once the media runs");
+  call_opts(call);
   call->callback([&opts, &exit_code] {
     opts.command = "call";
     exit_code = run_phone(opts);
@@ -1034,8 +1467,17 @@ void add_phone_command(CLI::App& app, PhoneOptions& opts, int& exit_code) {
   answer->add_flag("--auto", opts.auto_answer, "Answer at once (otherwise after ringing for 1 s)");
   media_opts(answer);
   answer->add_option("--timeout", opts.timeout, "Give up when no call arrives within this time");
+  call_opts(answer);
   answer->callback([&opts, &exit_code] {
     opts.command = "answer";
+    exit_code = run_phone(opts);
+  });
+  CLI::App* inter = cmd->add_subcommand(
+      "interactive", "Register, then read commands from standard input (call URI, answer, reject, hangup, hold, "
+                     "resume, dtmf DIGITS, transfer URI, status, help, quit); EOF quits");
+  media_opts(inter);
+  inter->callback([&opts, &exit_code] {
+    opts.command = "interactive";
     exit_code = run_phone(opts);
   });
   CLI::App* reg = cmd->add_subcommand("register", "Register and stay registered until SIGTERM or --duration");

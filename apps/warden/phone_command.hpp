@@ -1,7 +1,8 @@
 #pragma once
 // `warden phone`: the softphone (src/phone/) on Asio sockets, scripted from the command line.
 // The account file (TOML) names the address-of-record, credentials and the outbound proxy;
-// subcommands place one call, answer one call, or stay registered. Each event is printed on
+// subcommands place one call, answer one call, stay registered, or read commands from standard
+// input (interactive: call, answer, hold, resume, dtmf, transfer, ...). Each event is printed on
 // its own line of standard output (scripts wait for "ready"); the exit code says what
 // happened (docs in apps/warden/README.md):
 //   0 the call (or registration) went as asked, 2 usage or configuration error,
@@ -20,7 +21,7 @@ namespace warden::app {
 
 struct PhoneOptions {
   std::string account;
-  std::string command;  // "call", "answer", "register"
+  std::string command;  // "call", "answer", "register", "interactive"
   std::string target;   // call: the URI
   std::optional<std::string> play;
   std::optional<double> tone_hz;
@@ -34,6 +35,12 @@ struct PhoneOptions {
   std::optional<std::string> keying;
   std::optional<std::string> report;
   std::optional<std::string> dtmf;  // call: digits to send once the call is up
+  // call/answer: hold (re-INVITE a=sendonly), resume (sendrecv) and blind transfer (REFER),
+  // each this long after the answer.
+  std::optional<std::string> hold_at;
+  std::optional<std::string> resume_at;
+  std::optional<std::string> transfer_to;
+  std::optional<std::string> transfer_at;
   std::string log_level = "warn";
 };
 

@@ -36,6 +36,7 @@ std::string_view describe(MediaStreamErrc e) noexcept {
     case MediaStreamErrc::NotDtmfKey: return "not a DTMF key";
     case MediaStreamErrc::DtmfQueueFull: return "too many DTMF digits queued";
     case MediaStreamErrc::NotRunning: return "the media stream has failed or is closed";
+    case MediaStreamErrc::NotSdesKeyed: return "the media stream is not keyed by SDES";
   }
   return "unknown media stream error";
 }
@@ -842,6 +843,16 @@ base::Result<void> MediaStream::send_dtmf(char digit, std::chrono::milliseconds 
   if (s.cfg.telephone_event_pt)
     longest = std::min(longest, std::chrono::milliseconds{std::int64_t{0xFFFF} * 1000 / s.cfg.clock_rate});
   s.dtmf_queue.push_back({static_cast<std::uint8_t>(code), std::clamp(duration, kMinDtmf, longest)});
+  return {};
+}
+
+base::Result<void> MediaStream::rekey(const SdesKeys& keys) {
+  Impl& s = *impl_;
+  if (s.keying != Impl::Keying::Sdes) return make_error_code(MediaStreamErrc::NotSdesKeyed);
+  auto session = keys.make_session();
+  if (!session) return session.error();
+  s.srtp.emplace(std::move(*session));
+  s.suite = std::string(sdes_name(keys.send.suite()));
   return {};
 }
 

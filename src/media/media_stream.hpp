@@ -93,6 +93,7 @@ enum class MediaStreamErrc {
   NotDtmfKey,           // send_dtmf() with a character that is not 0-9, *, #, A-D
   DtmfQueueFull,        // more than MediaStreamLimits::max_queued_dtmf digits waiting
   NotRunning,           // send_dtmf() on a stream that is Failed or Closed
+  NotSdesKeyed,         // rekey() on a stream that is not keyed by SDES
 };
 std::string_view describe(MediaStreamErrc e) noexcept;
 const std::error_category& media_stream_category() noexcept;
@@ -222,6 +223,11 @@ class MediaStream {
   base::Result<void> send_dtmf(char digit, std::chrono::milliseconds duration = std::chrono::milliseconds{100});
   // Changes the SDP direction (hold and resume through re-INVITE). RTCP continues either way.
   void set_direction(bool send, bool receive);
+  // SDES only: replaces the SRTP session with one made of `keys` (a re-INVITE in which the peer
+  // sent a new a=crypto key, RFC 4568 §7.1.4). The RTP state (SSRC, sequence numbers, the jitter
+  // buffer) stays; the replay windows and rollover counters start afresh with the new keys.
+  // Errors: NotSdesKeyed, SrtpErrc (bad keys; the old session then stays).
+  base::Result<void> rekey(const SdesKeys& keys);
   // RTCP BYE (in a compound with a report) and DTLS close_notify; the stream is Closed.
   Datagrams close();
 

@@ -718,6 +718,44 @@ TEST(MediaStreamHold, SendOffStopsPacketsAndResumeMarksATalkspurt) {
   EXPECT_GT(t::tone_share(last(call.heard[1], 4000), 1000, 8000), 0.85);
 }
 
+TEST(MediaStreamSdes, RekeyTakesTheNewKeysAndOnlyThem) {
+  const auto cfg = configs(AudioCodec::Pcmu, Keying::Sdes);
+  Call call(cfg.a, cfg.b);
+  ASSERT_TRUE(call.ok());
+  call.tone(0, 1000);
+  call.run(1s);
+  ASSERT_GT(t::tone_share(last(call.heard[1], 4000), 1000, 8000), 0.85);
+
+  // A re-INVITE with fresh keys (RFC 4568 §7.1.4): Alice takes hers first, Bob cannot read her
+  // packets until he takes his.
+  SeededRandom rng(99);
+  const auto offer = make_sdes_offer(rng);
+  std::vector<std::string> lines;
+  for (const auto& o : offer) lines.push_back(o.attribute_value());
+  const std::vector<std::string_view> views(lines.begin(), lines.end());
+  auto answer = answer_sdes_offer(rng, views);
+  ASSERT_TRUE(answer.ok());
+  auto keys = accept_sdes_answer(offer, answer->crypto.attribute_value());
+  ASSERT_TRUE(keys.ok());
+  ASSERT_TRUE(call.a().rekey(*keys).ok());
+  const auto auth_before = call.b().report(call.now).discarded_auth;
+  call.run(1s);
+  EXPECT_GT(call.b().report(call.now).discarded_auth, auth_before + 20);
+  EXPECT_LT(t::rms(last(call.heard[1], 4000)), 1.0);
+
+  ASSERT_TRUE(call.b().rekey(answer->keys).ok());
+  call.run(1s);
+  EXPECT_GT(t::tone_share(last(call.heard[1], 4000), 1000, 8000), 0.85);
+  EXPECT_EQ(call.a().report(call.now).state, "running");
+
+  const auto plain = configs(AudioCodec::Pcmu, Keying::Plain);
+  Call p(plain.a, plain.b);
+  ASSERT_TRUE(p.ok());
+  auto r = p.a().rekey(*keys);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), make_error_code(MediaStreamErrc::NotSdesKeyed));
+}
+
 // ---- packets, reports, close ----
 
 TEST(MediaStreamPackets, RtpAndRtcpFollowRfc3550) {
