@@ -355,7 +355,9 @@ class Phone final : public runtime::TransportSink {
   std::optional<phone::Offer> reoffer_;       // our re-INVITE's offer, until answered
   bool held_ = false;                         // we put the call on hold (our microphone is muted)
   phone::CallId transfer_of_ = 0;             // transferee: the call the REFER came in, until the new call is answered
-  bool scheduled_armed_ = false;              // --hold-at/--resume-at/--transfer-at were armed
+  bool scheduled_armed_ = false;
+  bool refer_sent_ = false;                   // transferor: our REFER is under way
+  bool refer_accepted_ = false;               // ... and was answered 2xx              // --hold-at/--resume-at/--transfer-at were armed
   runtime::TimerHandle hold_timer_, resume_timer_, transfer_timer_;
   bool outgoing_ = false;
   bool answered_ = false;
@@ -929,10 +931,16 @@ void Phone::start_transfer(const std::string& target) {
     say("error not a SIP URI: " + target);
     return;
   }
+  if (refer_sent_) {
+    say("error a transfer is under way");
+    return;
+  }
   if (!ua_->refer(call_, target, loop_.now())) {
     say("error the call cannot be transferred now");
     return;
   }
+  refer_sent_ = true;
+  refer_accepted_ = false;
   say("transferring " + target);
   after_ua();
 }
@@ -1082,12 +1090,30 @@ void Phone::handle(const phone::UaEvent& e) {
       start_call(e.target, "Referred-By: " + referred_by + "\r\n");
       return;
     }
-    case K::TransferProgress:
-      if (e.call != call_) return;
+    case K::TransferProgress: {
+      // The first final status is the REFER's own response (202 Accepted, or a refusal); the
+      // later ones are the NOTIFYs' sipfrags about the transferee's call to the target.
+      if (e.call != call_ || !refer_sent_) return;
       say("transfer-progress status=" + std::to_string(e.status) + (e.reason.empty() ? "" : " reason=" + qstr(e.reason)));
-      if (e.status >= 200 && e.status < 300) hangup("transferred", kOk);
-      else if (e.status >= 300) say("transfer-failed status=" + std::to_string(e.status));
+      const bool final_status = e.status >= 200;
+      if (!refer_accepted_) {
+        if (!final_status) return;  // a NOTIFY 100 that overtook the 202
+        if (e.status < 300) {
+          refer_accepted_ = true;
+          return;
+        }
+      } else if (final_status && e.status < 300) {
+        say("transfer-succeeded");
+        refer_sent_ = refer_accepted_ = false;
+        hangup("transferred", kOk);
+        return;
+      }
+      if (final_status) {
+        say("transfer-failed status=" + std::to_string(e.status));
+        refer_sent_ = refer_accepted_ = false;  // the call goes on
+      }
       return;
+    }
     case K::Redirected:
       say("redirected " + e.target);
       return;
@@ -1184,6 +1210,7 @@ void Phone::reset_call() {
   pending_answer_.reset();
   sdes_keys_.reset();
   held_ = false;
+  refer_sent_ = refer_accepted_ = false;
   incoming_sdp_.clear();
   incoming_peer_.clear();
   media_timer_.cancel();

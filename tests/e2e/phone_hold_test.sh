@@ -5,9 +5,9 @@
 #   - both exit 0; alice printed holding, held direction=sendonly, resuming, resumed
 #     direction=sendrecv; bob printed reoffer direction=held then reoffer direction=sendrecv;
 #     neither printed media-rekeyed (the SDES keys stay the same across the re-offers)
-#   - bob's recording holds the tone before the hold (0.6-1.6 s), silence while held
-#     (2.5-3.5 s: alice's microphone is muted) and the tone again after the resume (4.8-6.2 s):
-#     the media, and for SDES the SRTP keys, survived two re-INVITEs
+#   - bob's recording holds the tone, then silence while held (>= 0.6 s: alice's microphone is
+#     muted), then the tone again after the resume: the media, and for SDES the SRTP keys,
+#     survived two re-INVITEs
 #
 #   H1  PCMU, DTLS-SRTP, UDP
 #   H2  PCMU, SDES-SRTP, TLS
@@ -24,24 +24,36 @@ phone_available || e2e_skip "warden phone is not there yet"
 CASES=${CASES:-H1 H2}
 e2e_start_proxy
 
-# tone_windows WAV SPEC...: SPEC is FROM:TO:loud|quiet (seconds); the RMS of each window must be
-# above 1000 (loud) or below 100 (quiet).
-tone_windows() {
-  "$E2E_PY" - "$@" <<'PY'
+# tone_hold_tone WAV: the recording, cut in 100 ms blocks (RMS > 1000 loud, < 100 quiet), must
+# hold a quiet run of >= 0.6 s with a loud run of >= 0.4 s before and after it. Runs, not absolute
+# times: the recording has one frame per media tick, and a machine under load (others building
+# on the same cores) delays ticks, which shortens the recording.
+tone_hold_tone() {
+  "$E2E_PY" - "$1" <<'PY'
 import sys, wave, numpy as np
-path, specs = sys.argv[1], sys.argv[2:]
-w = wave.open(path)
+w = wave.open(sys.argv[1])
 rate = w.getframerate()
 x = np.frombuffer(w.readframes(w.getnframes()), dtype='<i2').astype(float)
-bad = 0
-for s in specs:
-    a, b, want = s.split(':')
-    seg = x[int(float(a) * rate):int(float(b) * rate)]
-    rms = float(np.sqrt(np.mean(seg ** 2))) if len(seg) else 0.0
-    ok = (rms > 1000) if want == 'loud' else (rms < 100 and len(seg) > 0)
-    print(f"{a}-{b} s: rms {rms:.0f} (want {want}) {'ok' if ok else 'WRONG'}")
-    bad |= not ok
-sys.exit(1 if bad else 0)
+blk = rate // 10
+marks = []
+for i in range(len(x) // blk):
+    r = float(np.sqrt(np.mean(x[i * blk:(i + 1) * blk] ** 2)))
+    marks.append('L' if r > 1000 else 'Q' if r < 100 else '-')
+runs = []  # (kind, blocks)
+for m in marks:
+    if runs and runs[-1][0] == m:
+        runs[-1][1] += 1
+    else:
+        runs.append([m, 1])
+text = ' '.join(f"{k}{n / 10:.1f}" for k, n in runs)
+ok = False
+for i, (k, n) in enumerate(runs):
+    if k == 'Q' and n >= 6:
+        before = any(kk == 'L' and nn >= 4 for kk, nn in runs[:i])
+        after = any(kk == 'L' and nn >= 4 for kk, nn in runs[i + 1:])
+        ok = ok or (before and after)
+print(f"runs (s): {text}")
+sys.exit(0 if ok else 1)
 PY
 }
 
@@ -65,7 +77,7 @@ hold_case() {
   grep -q '^media-rekeyed' alice.out bob.out && fail "$tag: the SRTP keys changed across the re-offers"
   expect_line alice "^media codec=PCMU/8000 keying=" "$tag: alice's media"
   if [ -s bob.rec.wav ]; then
-    if out=$(tone_windows bob.rec.wav 0.6:1.6:loud 2.5:3.5:quiet 4.8:6.2:loud); then
+    if out=$(tone_hold_tone bob.rec.wav); then
       log "ok: $tag: bob heard tone, silence while held, tone after the resume: $(tr '\n' ';' <<<"$out")"
     else
       fail "$tag: bob's recording does not follow the hold: $(tr '\n' ';' <<<"$out")"
