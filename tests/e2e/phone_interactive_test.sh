@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end: two `warden phone ... interactive` driven through fifos on their standard input,
 # through `warden proxy` on loopback (DTLS-SRTP over UDP). The script types:
-#   1. alice: `answer` with no call -> an error line; `call sip:bob@...`; bob is told `incoming`
+#   1. alice: `answer`, `hold`, `transfer URI` with no call and an unknown word -> error lines; `call sip:bob@...`; bob is told `incoming`
 #      and answers only when told `answer`; both print media; alice `dtmf 123` -> bob prints
 #      `dtmf digit=1`, 2, 3 in that order; bob `status` -> in-call; alice `hangup`: both end
 #   2. a second call the other way (the per-call state was reset): bob calls, alice answers,
@@ -48,6 +48,12 @@ wait_count alice '^ready$' 1 20 && wait_count bob '^ready$' 1 20 || e2e_done
 log "--- 1: alice calls bob, DTMF, alice hangs up"
 echo "answer" >&7
 wait_count alice '^error no incoming call' 1 5
+echo "hold" >&7
+wait_count alice '^error no call to hold' 1 5
+echo "transfer sip:bob@$E2E_DOMAIN" >&7
+wait_count alice '^error no call to transfer' 1 5
+echo "frobnicate" >&7
+wait_count alice "^error unknown command 'frobnicate'" 1 5
 echo "call sip:bob@$E2E_DOMAIN" >&7
 wait_count bob "^incoming sip:alice@$E2E_DOMAIN" 1 10
 sleep 1.5
