@@ -1,6 +1,11 @@
 #pragma once
 // The production Random: OpenSSL's RAND_bytes (a DRBG seeded from the operating system).
-// Thread-safety: safe to share between threads (OpenSSL 3 keeps per-thread DRBGs).
+// Requests of up to 128 bytes are served from a per-thread block of 512 bytes drawn with one
+// RAND_bytes call (one call per small request cost more than the rest of a nonce); each byte is
+// handed out once and wiped from the block as it goes, and a child process after fork() draws
+// a fresh block rather than repeat its parent's. Larger requests go to RAND_bytes directly.
+// Thread-safety: safe to share between threads (the blocks are per thread; OpenSSL 3 keeps
+// per-thread DRBGs).
 // Errors: none returned; if OpenSSL cannot produce random bytes the process aborts, because
 // continuing would hand out guessable tags, branches and nonces.
 
@@ -10,6 +15,7 @@ namespace warden::crypto {
 
 class Csprng final : public base::Random {
  public:
+  Csprng();
   void fill(std::span<std::byte> out) noexcept override;
 };
 

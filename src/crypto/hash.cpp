@@ -2,7 +2,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -69,14 +70,64 @@ std::string Hasher::hex_final() {
 
 std::string hex_digest(HashAlgorithm alg, std::string_view data) { return Hasher(alg).update(data).hex_final(); }
 
+namespace {
+
+// HMAC-SHA-256 contexts, one per thread, each remembering the key it was last keyed with.
+// HMAC() (EVP_Q_mac) fetches the MAC and the digest by name and builds a context on every
+// call, which costs several times the hashing of a nonce; here the fetch happens once per
+// thread, and a call under the same key as the last one only rewinds the keyed context
+// (EVP_MAC_init without a key keeps the key's inner and outer pads).
+class HmacSha256 {
+ public:
+  HmacSha256() {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (mac == nullptr) fail("EVP_MAC_fetch");
+    ctx_ = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);  // the context holds its own reference
+    if (ctx_ == nullptr) fail("EVP_MAC_CTX_new");
+  }
+  ~HmacSha256() {
+    EVP_MAC_CTX_free(ctx_);
+    OPENSSL_cleanse(key_.data(), key_.size());
+  }
+  HmacSha256(const HmacSha256&) = delete;
+  HmacSha256& operator=(const HmacSha256&) = delete;
+
+  std::array<std::uint8_t, 32> mac(std::string_view key, std::string_view data) {
+    int ok;
+    if (keyed_ && key.size() == key_.size() && CRYPTO_memcmp(key.data(), key_.data(), key.size()) == 0) {
+      ok = EVP_MAC_init(ctx_, nullptr, 0, nullptr);
+    } else {
+      char digest[] = "SHA256";
+      const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+      OPENSSL_cleanse(key_.data(), key_.size());
+      key_.assign(key);
+      keyed_ = false;
+      // An empty key is valid HMAC; OpenSSL wants a non-null pointer for it.
+      static const unsigned char kNoKey = 0;
+      const auto* k = key.empty() ? &kNoKey : reinterpret_cast<const unsigned char*>(key.data());
+      ok = EVP_MAC_init(ctx_, k, key.size(), params);
+      keyed_ = ok == 1;
+    }
+    std::array<std::uint8_t, 32> out{};
+    std::size_t len = 0;
+    if (ok != 1 || EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+        EVP_MAC_final(ctx_, out.data(), &len, out.size()) != 1 || len != out.size())
+      fail("HMAC");
+    return out;
+  }
+
+ private:
+  EVP_MAC_CTX* ctx_ = nullptr;
+  std::string key_;
+  bool keyed_ = false;
+};
+
+}  // namespace
+
 std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view data) {
-  std::array<std::uint8_t, 32> out{};
-  unsigned int len = 0;
-  if (HMAC(md_of(HashAlgorithm::Sha256), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-           data.size(), out.data(), &len) == nullptr ||
-      len != out.size())
-    fail("HMAC");
-  return out;
+  thread_local HmacSha256 hmac;
+  return hmac.mac(key, data);
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
