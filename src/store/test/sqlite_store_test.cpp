@@ -233,16 +233,79 @@ PRAGMA user_version = 1;
     EXPECT_EQ(db.load_bindings(100)->size(), 1u);
     ASSERT_TRUE(db.put_ban({"192.0.2.66", 9000, 9900, 1, "scan"}));
   }
-  EXPECT_EQ(user_version(path), 2);
+  EXPECT_EQ(user_version(path), 3);
   auto again = SqliteStore::open(path);  // already current: opens without running a step again
   ASSERT_TRUE(again);
   EXPECT_EQ((*again)->load_bans(100)->size(), 1u);
 }
 
+namespace {
+std::string schema_sql(const std::string& path, const char* name) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name = ?1", -1, &st, nullptr);
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  std::string sql = "(none)";
+  if (sqlite3_step(st) == SQLITE_ROW) sql = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return sql;
+}
+}  // namespace
+
+// Version 2 -> 3 rebuilds bindings as a WITHOUT ROWID table without the expiry index; every
+// binding and its fields survive, and a replaced binding stays one row.
+TEST(SqliteStore, MigratesBindingsToWithoutRowid) {
+  const std::string path = temp_db("v2.db");
+  {
+    auto s = SqliteStore::open(path);
+    ASSERT_TRUE(s);
+  }
+  exec_raw(path, R"sql(
+DROP TABLE bindings;
+CREATE TABLE bindings (aor TEXT NOT NULL, contact TEXT NOT NULL, call_id TEXT NOT NULL, cseq INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL, q REAL NOT NULL, path TEXT NOT NULL, received TEXT NOT NULL, instance TEXT NOT NULL,
+  PRIMARY KEY (aor, contact));
+CREATE INDEX bindings_expiry ON bindings (expires_at);
+INSERT INTO bindings VALUES ('sip:a@example.test', 'sip:a@192.0.2.1', 'c1', 7, 5000, 0.5, '<sip:p>', 'udp:192.0.2.9:5060', 'urn:x');
+INSERT INTO bindings VALUES ('sip:b@example.test', 'sip:b@192.0.2.2', 'c2', 1, 50, 1.0, '', '', '');
+PRAGMA user_version = 2;
+)sql");
+  {
+    auto s = SqliteStore::open(path);
+    ASSERT_TRUE(s);
+    auto loaded = (*s)->load_bindings(100);  // b expired at 50
+    ASSERT_TRUE(loaded);
+    ASSERT_EQ(loaded->size(), 1u);
+    const auto& b = (*loaded)[0];
+    EXPECT_EQ(b.aor, "sip:a@example.test");
+    EXPECT_EQ(b.contact, "sip:a@192.0.2.1");
+    EXPECT_EQ(b.call_id, "c1");
+    EXPECT_EQ(b.cseq, 7u);
+    EXPECT_EQ(b.expires_at, 5000);
+    EXPECT_DOUBLE_EQ(b.q, 0.5);
+    EXPECT_EQ(b.path, "<sip:p>");
+    EXPECT_EQ(b.received, "udp:192.0.2.9:5060");
+    EXPECT_EQ(b.instance, "urn:x");
+    store::Binding again = b;
+    again.cseq = 8;
+    ASSERT_TRUE((*s)->put_binding(again));
+    auto after = (*s)->load_bindings(100);
+    ASSERT_TRUE(after);
+    ASSERT_EQ(after->size(), 1u);
+    EXPECT_EQ((*after)[0].cseq, 8u);
+  }
+  EXPECT_EQ(user_version(path), 3);
+  EXPECT_NE(schema_sql(path, "bindings").find("WITHOUT ROWID"), std::string::npos) << schema_sql(path, "bindings");
+  EXPECT_EQ(schema_sql(path, "bindings_expiry"), "(none)");
+  EXPECT_EQ(schema_sql(path, "bindings_v3"), "(none)");
+}
+
 TEST(SqliteStore, NewDatabaseIsCurrentAndNewerIsRefused) {
   const std::string path = temp_db("newer.db");
   ASSERT_TRUE(SqliteStore::open(path));
-  EXPECT_EQ(user_version(path), 2);
+  EXPECT_EQ(user_version(path), 3);
   exec_raw(path, "PRAGMA user_version = 99;");
   auto s = SqliteStore::open(path);
   ASSERT_FALSE(s);
