@@ -584,7 +584,8 @@ struct Proxy::Impl {
           if (auto* t = transport(in.kind)) t->close(in.flow);
         }
       }
-      log.debug("malformed message", {{"from", in.remote.to_string()}, {"status", v.status}});
+      if (log.enabled(base::LogLevel::Debug))
+        log.debug("malformed message", {{"from", in.remote.to_string()}, {"status", v.status}});
       return;
     }
     if (m.is_response()) {
@@ -1043,7 +1044,7 @@ struct Proxy::Impl {
       counters.registrations++;
       counters.bindings = location.binding_count();
       if (r.changed) {
-        log.debug("register", {{"aor", aor}, {"from", in.remote.to_string()}});
+        if (log.enabled(base::LogLevel::Debug)) log.debug("register", {{"aor", aor}, {"from", in.remote.to_string()}});
         defer_until_stored(sid, make_response(200, r.reason, r.extra_headers), make_response(500, "Store Failure"));
         return;
       }

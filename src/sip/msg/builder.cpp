@@ -37,7 +37,32 @@ void content(std::string& out, std::string_view type, std::string_view body) {
 
 }  // namespace
 
+namespace {
+
+// An upper bound of what build_response appends, so that `out` grows once rather than doubling
+// several times as the header fields go in (no more than needed: a response is kept by its
+// server transaction until the transaction ends). The slack also covers the `received` and
+// `rport` values a proxy then adds to the top Via (RFC 3581).
+std::size_t response_size_bound(const Message& req, const ResponseOptions& o) {
+  std::size_t n = 64 + o.reason.size() + o.to_tag.size() + o.extra_headers.size() + o.content_type.size() +
+                  o.body.size() + req.call_id.size();
+  for (const auto& h : req.headers) {
+    switch (h.id) {
+      case HeaderId::Via:
+      case HeaderId::RecordRoute:
+      case HeaderId::From:
+      case HeaderId::To:
+      case HeaderId::CSeq: n += canonical_name(h.id).size() + h.value.size() + 4; break;
+      default: break;
+    }
+  }
+  return n + 96;  // "Call-ID: ", Content-Type/Length names, the final CRLFs; Via received/rport
+}
+
+}  // namespace
+
 void build_response(const Message& req, const ResponseOptions& o, std::string& out) {
+  out.reserve(out.size() + response_size_bound(req, o));
   out.append("SIP/2.0 ");
   append_number(out, o.status);
   out.push_back(' ');
