@@ -344,6 +344,7 @@ class Phone final : public runtime::TransportSink {
   bool interactive_ = opts_.command == "interactive";
   bool tty_ = false;
   bool quit_ = false;
+  std::vector<std::string> early_lines_;  // commands read before `ready`
   std::shared_ptr<LineBridge> bridge_;
 
   // the call
@@ -573,6 +574,8 @@ void Phone::on_ready() {
     start_call(opts_.target);
   } else if (interactive_) {
     prompt();
+    for (auto& line : early_lines_) loop_.post([this, line] { on_command(line); });
+    early_lines_.clear();
   } else if (opts_.command == "answer") {
     if (opts_.timeout) {
       call_timer_ = loop_.arm(loop_.now() + *parse_duration(*opts_.timeout), [this] {
@@ -1264,6 +1267,10 @@ void Phone::on_command(const std::string& raw) {
     return;
   }
   if (finishing_) return;
+  if (!ready_) {  // typed (or piped) before the registration: run once ready
+    if (early_lines_.size() < 64) early_lines_.push_back(raw);
+    return;
+  }
   if (cmd == "help") {
     say("commands: call URI | answer | reject | hangup | hold | resume | dtmf DIGITS | transfer URI | status | help | quit");
   } else if (cmd == "quit" || cmd == "exit") {
@@ -1273,8 +1280,6 @@ void Phone::on_command(const std::string& raw) {
     return;
   } else if (cmd == "status") {
     say(status_line());
-  } else if (!ready_) {
-    say("error not registered yet");
   } else if (cmd == "call") {
     sip::msg::Uri u;
     if (call_ != 0) say("error busy: a call is in progress (hangup first)");

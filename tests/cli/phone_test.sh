@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `warden phone` and `warden demo` as a user meets them: configuration errors name the key and
-# exit 2, unencrypted media without the flag exits 5, a registrar that does not answer exits 3,
+# exit 2, unencrypted media without the flag exits 5, the hold/transfer options are checked,
+# interactive mode answers piped commands in order and exits 0 on EOF,
 # and the demo places its encrypted call and finds bob's recording matches alice's speech.
 set -u
 warden=$1
@@ -35,6 +36,19 @@ expect "a bad duration is a usage error" 2 "not a duration" phone --account "$di
 expect "a non-SIP target is a usage error" 2 "not a SIP URI" phone --account "$dir/ok.toml" call mailto:bob@example.test
 expect "a missing WAV is a usage error" 2 "no-such.wav" phone --account "$dir/ok.toml" call sip:bob@example.test --play "$dir/no-such.wav"
 expect "a missing account file" 2 "nowhere.toml" phone --account "$dir/nowhere.toml" register
+
+expect "--hold-at takes a duration" 2 "not a duration" phone --account "$dir/ok.toml" call sip:bob@example.test --hold-at later
+expect "--transfer-to takes a SIP URI" 2 "not a SIP URI" phone --account "$dir/ok.toml" call sip:bob@example.test --transfer-to bob
+expect "--transfer-at needs --transfer-to" 2 "needs --transfer-to" phone --account "$dir/ok.toml" answer --transfer-at 2s
+
+# Interactive mode without a registrar (register = false): commands piped before `ready` run once
+# it is printed; mistakes are `error ...` lines; EOF quits with 0.
+printf 'uri = "sip:alice@example.test"\npassword = "x"\nproxy = "udp:127.0.0.1:9"\nregister = false\n' > "$dir/noreg.toml"
+out=$(printf 'help\nstatus\nanswer\ncall mailto:x\ndtmf 1\nfly\n' | timeout 10 "$warden" phone --account "$dir/noreg.toml" interactive 2>&1); rc=$?
+check "interactive exits 0 on EOF (rc $rc)" $rc
+want=$'ready\ncommands: call URI | answer | reject | hangup | hold | resume | dtmf DIGITS | transfer URI | status | help | quit\nstatus idle registered=no\nerror no incoming call to answer\nerror call needs a SIP URI\nerror no call with media\nerror unknown command \'fly\' (help lists them)'
+[ "$out" = "$want" ]; check "interactive answers each command in order" $?
+[ "$out" = "$want" ] || echo "got: $out"
 
 # (A registrar that never answers ends in exit 3 after Timer F, 32 s: covered by the unit tests
 # of Registration and UserAgent on simulated time instead.)
