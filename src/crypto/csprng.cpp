@@ -39,7 +39,7 @@ std::atomic<unsigned> fork_generation{0};
 // thread therefore draws a block at a time and hands it out in order; a handed-out byte is
 // wiped from the block at once, so memory holds only bytes nobody has seen.
 struct Pool {
-  static constexpr std::size_t kSize = 512;
+  static constexpr std::size_t kSize = 4096;
   std::array<unsigned char, kSize> bytes{};
   std::size_t used = kSize;  // empty
   unsigned generation = 0;

@@ -1,6 +1,6 @@
 #pragma once
 // The production Random: OpenSSL's RAND_bytes (a DRBG seeded from the operating system).
-// Requests of up to 128 bytes are served from a per-thread block of 512 bytes drawn with one
+// Requests of up to 1 KB are served from a per-thread block of 4 KB drawn with one
 // RAND_bytes call (one call per small request cost more than the rest of a nonce); each byte is
 // handed out once and wiped from the block as it goes, and a child process after fork() draws
 // a fresh block rather than repeat its parent's. Larger requests go to RAND_bytes directly.

@@ -442,16 +442,37 @@ struct Proxy::Impl {
   // A 200 to a REGISTER that changed bindings waits until the store has them (Location::flush):
   // writes are gathered for at most `store_batch_window` (or `store_batch_max` of them) and
   // committed in one transaction. If the commit fails the REGISTER gets 500 instead.
+  // The 500 is only built when a commit fails, from the 200 (the request is gone by then): same
+  // status line aside, without the registrar's header fields (`extra_len` bytes just before
+  // the empty Content-Length that ends the 200) and without Record-Route (RFC 3261 §16.7
+  // copies it into 2xx and 1xx only).
   struct Deferred {
     std::uint64_t sid;
     std::string ok;
-    std::string failed;
+    std::size_t extra_len = 0;
   };
   std::vector<Deferred> deferred;
   runtime::TimerHandle flush_timer;
 
-  void defer_until_stored(std::uint64_t sid, std::string ok, std::string failed) {
-    deferred.push_back(Deferred{sid, std::move(ok), std::move(failed)});
+  static std::string store_failure_from(const std::string& ok, std::size_t extra_len) {
+    static constexpr std::string_view kEnd = "Content-Length: 0\r\n\r\n";
+    std::string out = "SIP/2.0 500 Store Failure\r\n";
+    const std::size_t first = ok.find("\r\n");
+    std::size_t end = ok.size();
+    if (ok.ends_with(kEnd) && ok.size() >= kEnd.size() + extra_len) end = ok.size() - kEnd.size() - extra_len;
+    for (std::size_t pos = first == std::string::npos ? end : first + 2; pos < end;) {
+      std::size_t eol = ok.find("\r\n", pos);
+      eol = eol == std::string::npos || eol + 2 > end ? end : eol + 2;
+      const std::string_view line(ok.data() + pos, eol - pos);
+      if (!line.starts_with("Record-Route:")) out.append(line);
+      pos = eol;
+    }
+    out.append(kEnd);
+    return out;
+  }
+
+  void defer_until_stored(std::uint64_t sid, std::string ok, std::size_t extra_len) {
+    deferred.push_back(Deferred{sid, std::move(ok), extra_len});
     if (deferred.size() >= cfg.store_batch_max || cfg.store_batch_window <= base::Duration::zero()) {
       flush_store();
     } else if (!flush_timer) {
@@ -475,7 +496,7 @@ struct Proxy::Impl {
         if (r)
           st->send_response(std::move(d.ok), 200, now);
         else
-          st->send_response(std::move(d.failed), 500, now);
+          st->send_response(store_failure_from(d.ok, d.extra_len), 500, now);
       }
     }
   }
@@ -1045,7 +1066,7 @@ struct Proxy::Impl {
       counters.bindings = location.binding_count();
       if (r.changed) {
         if (log.enabled(base::LogLevel::Debug)) log.debug("register", {{"aor", aor}, {"from", in.remote.to_string()}});
-        defer_until_stored(sid, make_response(200, r.reason, r.extra_headers), make_response(500, "Store Failure"));
+        defer_until_stored(sid, make_response(200, r.reason, r.extra_headers), r.extra_headers.size());
         return;
       }
     } else {

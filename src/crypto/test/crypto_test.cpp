@@ -36,7 +36,7 @@ TEST(Csprng, TokensDoNotRepeat) {
 TEST(Csprng, SmallAndLargeRequestsAcrossBlockEnds) {
   Csprng rng;
   std::set<std::string> seen;
-  for (std::size_t n : {1u, 7u, 8u, 16u, 100u, 128u, 129u, 511u, 512u, 513u, 3000u}) {
+  for (std::size_t n : {1u, 7u, 8u, 16u, 100u, 128u, 129u, 511u, 512u, 513u, 1000u, 1024u, 1025u, 3000u, 5000u}) {
     for (int i = 0; i < 20; ++i) {
       std::string buf(n, '\0');
       rng.fill(std::as_writable_bytes(std::span(buf.data(), buf.size())));

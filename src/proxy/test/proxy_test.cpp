@@ -2,6 +2,7 @@
 // and downgrade refusal, ownership of the AoR, forking with best-response selection, CANCEL,
 // loop detection, Max-Forwards, relaying policy, OPTIONS, malformed input, branch timeouts.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <map>
@@ -602,6 +603,45 @@ TEST_F(ProxyTest, OptionsForUsMalformedInputAndBranchTimeout) {
   EXPECT_EQ(find(r, kCaller, 408), nullptr);
   loop_.advance(std::chrono::seconds(2));
   EXPECT_NE(find(take(), kCaller, 408), nullptr);
+}
+
+// When the group commit cannot write (another connection holds the database's write lock
+// past the busy timeout), the REGISTER gets 500, not 200: with the request's Via, From, To
+// (tagged), Call-ID and CSeq, but neither the registrar's Contact nor the request's
+// Record-Route; the binding is not confirmed. Once the lock is gone, registering works again.
+TEST_F(ProxyTest, RegisterGets500WhenTheStoreCannotCommit) {
+  const auto with_rr = [](std::string m) {
+    m.insert(m.find("Content-Length:"), "Record-Route: <sip:edge.example.test;lr>\r\n");
+    return m;
+  };
+  deliver(kPhoneA, with_rr(register_msg("alice", "sip:alice@" + kPhoneA.to_string(), ++cseq_)));
+  auto r = take();
+  const Out* c = find(r, kPhoneA, 401);
+  ASSERT_NE(c, nullptr);
+  const std::string a = answer(c->m, false, auth::Algorithm::Sha256, "alice", "alice-secret", "REGISTER", "sip:example.test");
+
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "w.db").string().c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  deliver(kPhoneA, with_rr(register_msg("alice", "sip:alice@" + kPhoneA.to_string(), ++cseq_, a)));
+  r = take();
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  EXPECT_EQ(find(r, kPhoneA, 200), nullptr);
+  const Out* failed = find(r, kPhoneA, 500);
+  ASSERT_NE(failed, nullptr) << (r.empty() ? "nothing sent" : r[0].bytes);
+  EXPECT_EQ(failed->m.reason, "Store Failure");
+  EXPECT_EQ(failed->m.find(msg::HeaderId::Contact), nullptr) << failed->bytes;
+  EXPECT_EQ(failed->m.find(msg::HeaderId::RecordRoute), nullptr) << failed->bytes;
+  ASSERT_EQ(failed->m.vias.size(), 1u);
+  EXPECT_EQ(failed->m.vias[0].branch, "z9hG4bK-reg-alice" + std::to_string(cseq_));
+  EXPECT_EQ(failed->m.from.tag, "ralice");
+  EXPECT_FALSE(failed->m.to.tag.empty());
+  EXPECT_EQ(failed->m.call_id, "reg-alice");
+  EXPECT_EQ(failed->m.cseq.number, static_cast<std::uint32_t>(cseq_));
+  EXPECT_TRUE(failed->bytes.ends_with("\r\nContent-Length: 0\r\n\r\n")) << failed->bytes;
+
+  register_user("alice", "alice-secret", "sip:alice@" + kPhoneA.to_string(), kPhoneA);
 }
 
 TEST_F(ProxyTest, BindingsSurviveARestart) {
