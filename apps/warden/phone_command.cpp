@@ -132,6 +132,7 @@ struct Account {
   std::string server_name;
   bool do_register = true;
   std::uint32_t expires = 600;
+  std::uint32_t keepalive = 30;  // seconds between CRLF keep-alives to the proxy; 0: none
   phone::Keying keying = phone::Keying::DtlsSrtp;
   std::vector<phone::AudioCodec> codecs{phone::AudioCodec::Opus, phone::AudioCodec::Pcmu, phone::AudioCodec::Pcma};
   std::string address = "127.0.0.1";
@@ -204,6 +205,12 @@ std::optional<Account> load_account(const std::string& path, std::string& error)
   a.server_name = str("server_name").value_or(ep->address_string());
   if (auto v = t["register"].value<bool>()) a.do_register = *v;
   else if (t.contains("register")) return bad("register", "must be true or false");
+  if (auto v = t["keepalive"].value<std::int64_t>()) {
+    if (*v < 0 || *v > 3600) return bad("keepalive", "must be between 0 (off) and 3600 seconds");
+    a.keepalive = static_cast<std::uint32_t>(*v);
+  } else if (t.contains("keepalive")) {
+    return bad("keepalive", "must be a number of seconds");
+  }
   if (auto v = t["expires"].value<std::int64_t>()) {
     if (*v < 60 || *v > 86400) return bad("expires", "must be between 60 and 86400 seconds");
     a.expires = static_cast<std::uint32_t>(*v);
@@ -278,6 +285,7 @@ class Phone final : public runtime::TransportSink {
 
   bool open_sip();
   bool start_ua(const runtime::Endpoint& bound);
+  void arm_keepalive();
   void send_sip(std::string bytes);
   void after_ua();
   void arm_ua_timer();
@@ -332,6 +340,8 @@ class Phone final : public runtime::TransportSink {
   std::unique_ptr<runtime::Transport> sip_;
   runtime::FlowId flow_ = runtime::kNoFlow;
   runtime::TimerHandle connect_guard_;
+  runtime::TimerHandle keepalive_timer_;
+  std::uint64_t keepalives_sent_ = 0;
   std::unique_ptr<phone::UserAgent> ua_;
   runtime::TimerHandle ua_timer_;
   std::unique_ptr<phone::Registration> reg_;
@@ -567,9 +577,24 @@ void Phone::send_register(std::string request) {
   after_ua();
 }
 
+// RFC 5626 §3.5.1-style keep-alives: a double CRLF to the proxy every `keepalive` seconds,
+// on the connection (the proxy answers with a single CRLF) or as a datagram, so that a NAT
+// or firewall between the phone and the proxy keeps the mapping the proxy reaches us through.
+void Phone::arm_keepalive() {
+  if (acc_.keepalive == 0 || finishing_) return;
+  keepalive_timer_ = loop_.arm(loop_.now() + std::chrono::seconds(acc_.keepalive), [this] {
+    if (finishing_) return;
+    send_sip("\r\n\r\n");
+    ++keepalives_sent_;
+    if (debug_) std::fprintf(stderr, "keep-alive %llu sent\n", static_cast<unsigned long long>(keepalives_sent_));
+    arm_keepalive();
+  });
+}
+
 void Phone::on_ready() {
   ready_ = true;
   say("ready");
+  arm_keepalive();
   if (opts_.command == "call") {
     start_call(opts_.target);
   } else if (interactive_) {
@@ -1327,6 +1352,7 @@ void Phone::finish(int code) {
   if (exit_code_ == kOk) exit_code_ = code;
   call_timer_.cancel();
   reg_timer_.cancel();
+  keepalive_timer_.cancel();
   if (call_ != 0 && ua_ && ua_->active(call_)) {
     ua_->hangup(call_, loop_.now());
     after_ua();
@@ -1387,6 +1413,7 @@ int Phone::run() {
   signals.cancel();
   ua_timer_.cancel();
   reg_timer_.cancel();
+  keepalive_timer_.cancel();
   media_timer_.cancel();
   call_timer_.cancel();
   media_sock_.reset();
