@@ -132,7 +132,8 @@ struct Account {
   std::string server_name;
   bool do_register = true;
   std::uint32_t expires = 600;
-  std::uint32_t keepalive = 30;  // seconds between CRLF keep-alives to the proxy; 0: none
+  std::uint32_t keepalive = 30;
+  bool auth_int = false;          // answer qop=auth-int (covers the body) when the server offers it  // seconds between CRLF keep-alives to the proxy; 0: none
   phone::Keying keying = phone::Keying::DtlsSrtp;
   std::vector<phone::AudioCodec> codecs{phone::AudioCodec::Opus, phone::AudioCodec::Pcmu, phone::AudioCodec::Pcma};
   std::string address = "127.0.0.1";
@@ -205,6 +206,8 @@ std::optional<Account> load_account(const std::string& path, std::string& error)
   a.server_name = str("server_name").value_or(ep->address_string());
   if (auto v = t["register"].value<bool>()) a.do_register = *v;
   else if (t.contains("register")) return bad("register", "must be true or false");
+  if (auto v = t["auth_int"].value<bool>()) a.auth_int = *v;
+  else if (t.contains("auth_int")) return bad("auth_int", "must be true or false");
   if (auto v = t["keepalive"].value<std::int64_t>()) {
     if (*v < 0 || *v > 3600) return bad("keepalive", "must be between 0 (off) and 3600 seconds");
     a.keepalive = static_cast<std::uint32_t>(*v);
@@ -242,6 +245,12 @@ std::optional<Account> load_account(const std::string& path, std::string& error)
   return a;
 }
 
+sip::auth::DigestClientConfig digest_config(const Account& a) {
+  sip::auth::DigestClientConfig c;
+  c.prefer_auth_int = a.auth_int;
+  return c;
+}
+
 // The phone: one SIP transport to the outbound proxy, one media socket per call.
 class Phone final : public runtime::TransportSink {
  public:
@@ -249,7 +258,7 @@ class Phone final : public runtime::TransportSink {
       : loop_(loop),
         acc_(std::move(account)),
         opts_(std::move(opts)),
-        digest_(sip::auth::DigestCredentials{acc_.username, acc_.password, {}, {}, {}}, rng_) {}
+        digest_(sip::auth::DigestCredentials{acc_.username, acc_.password, {}, {}, {}}, rng_, digest_config(acc_)) {}
 
   int run();
 

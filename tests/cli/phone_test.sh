@@ -35,6 +35,10 @@ expect "plain RTP needs --allow-insecure-media" 5 "allow-insecure-media" phone -
 expect "a bad duration is a usage error" 2 "not a duration" phone --account "$dir/ok.toml" call sip:bob@example.test --hangup-after soon
 expect "a non-SIP target is a usage error" 2 "not a SIP URI" phone --account "$dir/ok.toml" call mailto:bob@example.test
 expect "a missing WAV is a usage error" 2 "no-such.wav" phone --account "$dir/ok.toml" call sip:bob@example.test --play "$dir/no-such.wav"
+printf 'uri = "sip:alice@example.test"\npassword = "x"\nproxy = "udp:127.0.0.1:9"\nauth_int = "yes"\n' > "$dir/authint.toml"
+expect "auth_int must be a boolean" 2 "key 'auth_int'" phone --account "$dir/authint.toml" register
+printf 'uri = "sip:alice@example.test"\npassword = "x"\nproxy = "udp:127.0.0.1:9"\nkeepalive = -1\n' > "$dir/ka.toml"
+expect "keepalive out of range names the key" 2 "key 'keepalive'" phone --account "$dir/ka.toml" register
 expect "a missing account file" 2 "nowhere.toml" phone --account "$dir/nowhere.toml" register
 
 expect "--hold-at takes a duration" 2 "not a duration" phone --account "$dir/ok.toml" call sip:bob@example.test --hold-at later
