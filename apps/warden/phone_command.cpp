@@ -677,6 +677,10 @@ bool Phone::start_media(const phone::NegotiatedMedia& nm) {
     dc.role = d.role;
     dc.peer_fingerprints = d.peer_fingerprints;
     dc.suites = d.suites;
+    // The peer often starts its DTLS server only when our answer reaches it, after our first
+    // ClientHello: retransmit after 250 ms (doubling) rather than RFC 6347's 1 s, so a call
+    // does not lose its first second of audio.
+    dc.initial_retransmit = std::chrono::milliseconds(250);
     mc.keying = dc;
   } else {
     mc.allow_unencrypted = true;
