@@ -55,7 +55,8 @@ struct Verdict {
   static Verdict failed(IdentityErrc why, std::string detail = {}) {
     return {VerdictStatus::Failed, why, std::move(detail)};
   }
-  // RFC 8588 §... verstat values: "TN-Validation-Passed", "TN-Validation-Failed",
+  // The verstat value for the callee (the tel/sip URI parameter of 3GPP TS 24.229 that SHAKEN
+  // deployments, RFC 8588, pass on): "TN-Validation-Passed", "TN-Validation-Failed",
   // "No-TN-Validation".
   std::string_view verstat() const noexcept;
 };
