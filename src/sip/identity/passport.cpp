@@ -76,9 +76,10 @@ base::Result<void> decode_header(const Json& h, Passport& out, const IdentityLim
   auto typ = string_member(h, "typ", limits);
   if (!typ || *typ != "passport") return IdentityErrc::UnsupportedType;
   if (h.contains("ppt")) return IdentityErrc::UnsupportedPpt;
-  auto x5u = string_member(h, "x5u", limits);
+  IdentityLimits url_limits = limits;  // the URL has its own limit, the same as info's
+  url_limits.max_claim_string_bytes = limits.max_info_bytes;
+  auto x5u = string_member(h, "x5u", url_limits);
   if (!x5u) return x5u.error();
-  if (x5u->size() > limits.max_info_bytes) return IdentityErrc::TooLarge;
   out.x5u = std::move(*x5u);
   return {};
 }

@@ -456,6 +456,11 @@ TEST_F(IdentityTest, PassportContentChecks) {
   EXPECT_EQ(code(h, many_dest + R"(]},"iat":1,"orig":{"tn":"2"}})"), IdentityErrc::TooLarge);
   EXPECT_EQ(code(h, R"({"dest":{"tn":["1"]},"iat":1,"orig":{"tn":"2"},"x":")" + std::string(3000, 'a') + "\"}"),
             IdentityErrc::TooLarge);
+  // x5u may be as long as an info URL (longer than other strings), not longer.
+  EXPECT_EQ(code(R"({"alg":"ES256","typ":"passport","x5u":"https://a.test/)" + std::string(400, 'x') + "\"}", c),
+            IdentityErrc::Ok);
+  EXPECT_EQ(code(R"({"alg":"ES256","typ":"passport","x5u":"https://a.test/)" + std::string(600, 'x') + "\"}", c),
+            IdentityErrc::BadClaim);
   // Unknown claims are ignored, origid is read.
   auto ok = decode_passport(forge(*a_key_, h, R"({"dest":{"uri":["sip:b@b.test"]},"ext":{"a":[1]},"iat":5,)"
                                                   R"("orig":{"uri":"sip:a@a.test"},"origid":"x"})"), {});
