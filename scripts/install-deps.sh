@@ -19,6 +19,9 @@ PACKAGES=(
   espeak-ng sox python3-numpy
   # capture check of encrypted calls (tests/e2e): no plaintext RTP on the wire
   tshark
+  # DNS server for the c-ares and RFC 3263 tests (src/io cares_dns_test): the binary only,
+  # without the package that starts a system-wide service on port 53
+  dnsmasq-base
 )
 
 missing=()
