@@ -216,7 +216,12 @@ int run_proxy(const ProxyOptions& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   const proxy::ProxyStats st = proxy.stats();
-  loop.run_sync([&transports] { transports.clear(); });
+  // The proxy forgets the transports before they go: a timer firing between here and stop()
+  // (a retransmission, a tarpitted challenge) must not send through a destroyed transport.
+  loop.run_sync([&proxy, &transports] {
+    proxy.remove_transports();
+    transports.clear();
+  });
   loop.stop();
   log.info("stopped", {{"requests", st.requests},
                        {"responses", st.responses},

@@ -1417,6 +1417,10 @@ void Proxy::add_transport(runtime::Transport& t) {
   impl_->local_hosts.push_back(e.address_string());
 }
 
+void Proxy::remove_transports() noexcept {
+  for (auto& t : impl_->transports) t = nullptr;
+}
+
 base::Result<void> Proxy::start() {
   auto r = impl_->location.load(impl_->unix_now());
   if (!r) return r;

@@ -129,6 +129,10 @@ class Proxy final : public runtime::TransportSink {
   // Registers a transport to receive from and send on (at most one per kind). Its local
   // endpoint becomes one of our addresses. Call before start(), on the loop thread.
   void add_transport(runtime::Transport& transport);
+  // Forgets every transport, on the loop thread, before they are destroyed: a timer that fires
+  // afterwards (a retransmission, a tarpitted challenge) sends nothing instead of using a
+  // destroyed transport.
+  void remove_transports() noexcept;
   // Loads the bindings from the store. Call once on the loop thread before traffic.
   base::Result<void> start();
 

@@ -605,6 +605,18 @@ TEST_F(ProxyTest, OptionsForUsMalformedInputAndBranchTimeout) {
   EXPECT_NE(find(take(), kCaller, 408), nullptr);
 }
 
+// At shutdown the transports go before the proxy: after remove_transports() a timer that fires
+// (here Timer A's INVITE retransmissions to a silent branch) sends nothing and touches no
+// transport.
+TEST_F(ProxyTest, NothingIsSentAfterTheTransportsAreRemoved) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-gone"));
+  ASSERT_FALSE(requests_to(take(), kPhoneA).empty());
+  proxy_->remove_transports();
+  loop_.advance(std::chrono::seconds(40));
+  EXPECT_TRUE(take().empty());
+}
+
 // When the group commit cannot write (another connection holds the database's write lock
 // past the busy timeout), the REGISTER gets 500, not 200: with the request's Via, From, To
 // (tagged), Call-ID and CSeq, but neither the registrar's Contact nor the request's
