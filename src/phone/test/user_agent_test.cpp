@@ -36,6 +36,21 @@ Message parse(const std::string& bytes) {
 
 std::string method_of(const std::string& bytes) { return bytes.substr(0, bytes.find(' ')); }
 
+// The middle box's own answer to `request` (a challenge, a redirect): status, To tag, headers.
+std::string answer_to(const std::string& request, std::uint16_t status, std::string_view to_tag,
+                      std::string_view extra_headers) {
+  Message m = parse(request);
+  sip::msg::ResponseOptions o;
+  o.status = status;
+  o.to_tag = to_tag;
+  o.extra_headers = extra_headers;
+  std::string out;
+  sip::msg::build_response(m, o, out);
+  return out;
+}
+
+constexpr std::string_view kChallenge = "Proxy-Authenticate: Digest realm=\"example.test\", nonce=\"n1\"\r\n";
+
 // Two user agents and a wire. `filter` sees every message (from A when a_to_b) and may drop
 // it (return false) or answer it itself.
 struct Pair {
@@ -260,13 +275,7 @@ TEST(UserAgent, ChallengedInviteIsAnsweredOnceWithTheAuthenticator) {
     Message m = parse(bytes);
     if (m.find("Proxy-Authorization")) return true;
     ++challenges;
-    sip::msg::ResponseOptions o;
-    o.status = 407;
-    o.to_tag = "proxytag";
-    o.extra_headers = "Proxy-Authenticate: Digest realm=\"example.test\", nonce=\"n1\"\r\n";
-    std::string out;
-    sip::msg::build_response(m, o, out);
-    p.a.on_message(out, false, p.now);
+    p.a.on_message(answer_to(bytes, 407, "proxytag", kChallenge), false, p.now);
     return false;
   };
   auto [ca, cb] = establish(p);
@@ -288,14 +297,7 @@ TEST(UserAgent, SecondChallengeEndsTheCall) {
   p.filter = [&](bool a_to_b, const std::string& bytes) {
     if (!a_to_b || method_of(bytes) != "INVITE") return a_to_b;
     ++challenges;
-    Message m = parse(bytes);
-    sip::msg::ResponseOptions o;
-    o.status = 407;
-    o.to_tag = "proxytag";
-    o.extra_headers = "Proxy-Authenticate: Digest realm=\"example.test\", nonce=\"n1\"\r\n";
-    std::string out;
-    sip::msg::build_response(m, o, out);
-    p.a.on_message(out, false, p.now);
+    p.a.on_message(answer_to(bytes, 407, "proxytag", kChallenge), false, p.now);
     return false;
   };
   p.a.call("sip:bob@example.test", "offer", p.now);
@@ -459,14 +461,7 @@ TEST(UserAgent, RedirectToTheSameDomainIsFollowed) {
   p.filter = [&](bool a_to_b, const std::string& bytes) {
     if (!a_to_b || method_of(bytes) != "INVITE" || redirected) return true;
     redirected = true;
-    Message m = parse(bytes);
-    sip::msg::ResponseOptions o;
-    o.status = 302;
-    o.to_tag = "r";
-    o.extra_headers = "Contact: <sip:bob2@example.test>\r\n";
-    std::string out;
-    sip::msg::build_response(m, o, out);
-    p.a.on_message(out, false, p.now);
+    p.a.on_message(answer_to(bytes, 302, "r", "Contact: <sip:bob2@example.test>\r\n"), false, p.now);
     return false;
   };
   p.a.call("sip:bob@example.test", "offer", p.now);
@@ -496,15 +491,7 @@ TEST_P(RefusedRedirect, IsNotFollowed) {
   a.call(rc.original, "offer", now);
   auto out = a.take_outgoing();
   ASSERT_EQ(out.size(), 1u);
-  Message m = parse(out[0]);
-  sip::msg::ResponseOptions o;
-  o.status = 301;
-  o.to_tag = "r";
-  std::string contact = "Contact: <" + rc.contact + ">\r\n";
-  o.extra_headers = contact;
-  std::string resp;
-  sip::msg::build_response(m, o, resp);
-  a.on_message(resp, rc.transport != "UDP", now);
+  a.on_message(answer_to(out[0], 301, "r", "Contact: <" + rc.contact + ">\r\n"), rc.transport != "UDP", now);
   auto events = a.take_events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].kind, Kind::Failed);
