@@ -5,6 +5,7 @@
 
 #include "sip/dialog/identifiers.hpp"
 #include "sip/msg/builder.hpp"
+#include "sip/msg/charset.hpp"
 #include "sip/msg/parser.hpp"
 #include "sip/msg/method.hpp"
 
@@ -22,12 +23,6 @@ void append_number(std::string& out, std::uint64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, static_cast<std::size_t>(r.ptr - buf));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // The URI of a name-addr or addr-spec header value ("<sip:a@b>;x=y" -> "sip:a@b").
@@ -317,11 +312,11 @@ bool UserAgent::follow_redirect(Call& c, const Message& m, base::TimePoint now) 
   if (original.scheme == sip::msg::Scheme::Sips && target.scheme != sip::msg::Scheme::Sips) allowed = false;
   if (cfg_.transport == "TLS") {
     auto tp = target.param("transport");
-    if (target.scheme != sip::msg::Scheme::Sips && tp && !iequals(*tp, "tls")) allowed = false;
+    if (target.scheme != sip::msg::Scheme::Sips && tp && !sip::msg::cs::iequals(*tp, "tls")) allowed = false;
   }
-  bool domain_ok = iequals(target.host, original.host);
+  bool domain_ok = sip::msg::cs::iequals(target.host, original.host);
   for (const auto& d : cfg_.redirect_domains)
-    if (iequals(target.host, d)) domain_ok = true;
+    if (sip::msg::cs::iequals(target.host, d)) domain_ok = true;
   if (!allowed || !domain_ok) {
     ++stats_.refused_redirects;
     return false;
@@ -740,7 +735,7 @@ void UserAgent::handle_in_dialog(const Message& m, std::uint64_t txn, base::Time
       respond(txn, m, 200, {}, now);
       const auto* ev = m.find("Event");
       if (!ev) ev = m.find("o");
-      if (ev && iequals(ev->value.substr(0, 5), "refer")) {
+      if (ev && sip::msg::cs::iequals(ev->value.substr(0, 5), "refer")) {
         UaEvent e = make_event(UaEvent::Kind::TransferProgress, c->id);
         e.status = sipfrag_status(m.body);
         emit(std::move(e));

@@ -223,19 +223,9 @@ phone_call() {
 }
 
 phone_wait() {
-  local name=$1 secs=$2 var pid i
-  var=PHONE_PID_$name; pid=${!var}
-  for ((i = 0; i < secs * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    stop_pid "$pid" 3
-    PHONE_RC=124
-  else
-    wait "$pid" 2>/dev/null
-    PHONE_RC=$?
-  fi
+  local var=PHONE_PID_$1
+  wait_pid "${!var}" "$2"
+  PHONE_RC=$WAIT_RC
 }
 
 expect_line() {
@@ -371,19 +361,9 @@ baresip_wait_registered() {
 
 # baresip_wait NAME SECONDS: until baresip NAME exits; BARESIP_RC (124: stopped).
 baresip_wait() {
-  local name=$1 secs=$2 var pid i
-  var=BARESIP_PID_$name; pid=${!var}
-  for ((i = 0; i < secs * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    stop_pid "$pid" 5
-    BARESIP_RC=124
-  else
-    wait "$pid" 2>/dev/null
-    BARESIP_RC=$?
-  fi
+  local var=BARESIP_PID_$1
+  wait_pid "${!var}" "$2" 5
+  BARESIP_RC=$WAIT_RC
 }
 
 # baresip_recording DIR: the newest dump-...-dec.wav under $E2E_WORK/DIR/snd/ (DIR: the config folder).

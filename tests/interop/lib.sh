@@ -135,21 +135,28 @@ sipp_start() {
 }
 
 # sipp_wait NAME SECONDS: waits for the background SIPp NAME to end; SIPP_RC is its exit status,
-# 124 if it was still running after SECONDS (it is then stopped).
-sipp_wait() {
-  local name=$1 secs=$2 var pid i
-  var="SIPP_PID_${name//[^A-Za-z0-9_]/_}"; pid=${!var}
+# wait_pid PID SECONDS [GRACE]: waits for PID (a child of this shell) to exit; WAIT_RC is its exit
+# status, or 124 if it was still running after SECONDS (it is then stopped, GRACE s to go).
+wait_pid() {
+  local pid=$1 secs=$2 grace=${3:-3} i
   for ((i = 0; i < secs * 10; i++)); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   if kill -0 "$pid" 2>/dev/null; then
-    stop_pid "$pid" 3
-    SIPP_RC=124
+    stop_pid "$pid" "$grace"
+    WAIT_RC=124
   else
     wait "$pid" 2>/dev/null
-    SIPP_RC=$?
+    WAIT_RC=$?
   fi
+}
+
+# 124 if it was still running after SECONDS (it is then stopped).
+sipp_wait() {
+  local var="SIPP_PID_${1//[^A-Za-z0-9_]/_}"
+  wait_pid "${!var}" "$2"
+  SIPP_RC=$WAIT_RC
 }
 
 # sipp_stat NAME COLUMN: the value of COLUMN (e.g. "SuccessfulCall(C)") in the last line of the
