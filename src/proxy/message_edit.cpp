@@ -1,5 +1,6 @@
 #include "proxy/message_edit.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "sip/msg/charset.hpp"
@@ -307,7 +308,7 @@ void build_forward(const msg::Message& req, const ForwardEdits& e, std::string& 
     out += "\r\n";
     path_done = true;
   };
-  const std::string_view first_route = (e.pop_route && !req.routes.empty()) ? req.routes.front().raw : std::string_view{};
+  const std::size_t pops = std::min(e.pop_routes, req.routes.size());
   const std::string_view top_via = req.vias.empty() ? std::string_view{} : req.vias.front().raw;
   bool max_forwards_done = false;
 
@@ -344,9 +345,25 @@ void build_forward(const msg::Message& req, const ForwardEdits& e, std::string& 
         break;
       case msg::HeaderId::Route:
         if (!path_done) put_path();
-        if (!first_route.empty() && inside(first_route, h.value)) {
-          put_header_without(h, first_route, out);
-          continue;
+        if (pops > 0) {
+          // The popped values lead the list: in this header they are a prefix, and what
+          // follows the last of them is kept.
+          const std::string_view* last = nullptr;
+          for (std::size_t i = 0; i < pops; ++i)
+            if (inside(req.routes[i].raw, h.value)) last = &req.routes[i].raw;
+          if (last != nullptr) {
+            std::string_view rest = h.value.substr(static_cast<std::size_t>(last->data() - h.value.data()) + last->size());
+            auto skip = [&rest] {
+              while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t' || rest.front() == '\r' ||
+                                       rest.front() == '\n'))
+                rest.remove_prefix(1);
+            };
+            skip();
+            if (!rest.empty() && rest.front() == ',') rest.remove_prefix(1);
+            skip();
+            if (!rest.empty()) put_header(h.name, rest, out);
+            continue;
+          }
         }
         break;
       default:
@@ -362,6 +379,7 @@ void build_forward(const msg::Message& req, const ForwardEdits& e, std::string& 
     out += std::to_string(e.max_forwards);
     out += "\r\n";
   }
+  out += e.extra_headers;
   out += "\r\n";
   out += req.body;
 }

@@ -39,13 +39,15 @@ std::string loop_hash(const sip::msg::Message& request);
 
 struct ForwardEdits {
   std::string_view request_uri;   // "" keeps the request's
-  bool pop_route = false;         // drop the first Route value (it names us)
+  std::size_t pop_routes = 0;     // drop this many leading Route values (they name us: one, or
+                                  // two after a double Record-Route, RFC 5658)
   std::string_view via;           // our Via value, e.g. "SIP/2.0/UDP 192.0.2.5:5060;branch=z9hG4bK..."
   std::string_view received;      // the previous hop's source address for its Via, "" for none
   std::uint16_t rport = 0;        // and its source port, 0 for none
   std::string_view record_route;  // our Record-Route value "<sip:192.0.2.5;lr>", "" for none
   std::string_view path_routes;   // Route values to put first (a registered Path), "" for none
   int max_forwards = 70;          // the value to write
+  std::string_view extra_headers; // whole lines ("Name: value\r\n") added at the end of the header section
 };
 
 // The response a server gives to a request it could not parse (RFC 3261 §8.2.6.1): the Via,

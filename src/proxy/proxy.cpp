@@ -15,6 +15,7 @@
 #include "sip/msg/charset.hpp"
 #include "sip/msg/parser.hpp"
 #include "sip/msg/sanity.hpp"
+#include "sip/resolve/server_locator.hpp"
 #include "sip/txn/txn_table.hpp"
 
 namespace warden::proxy {
@@ -71,8 +72,19 @@ struct Proxy::Impl {
     TransportKind kind = TransportKind::Udp;
     FlowId flow = runtime::kNoFlow;
     Endpoint endpoint;
+    std::string server_name;  // TLS to another domain: the name its certificate must carry
+  };
+  // Where one branch goes: an address (a Contact, an IP literal), or the current entry of the
+  // RFC 3263 list found for a name, with the rest of that list for failover.
+  struct Target {
+    NextHop hop;
+    std::string request_uri;  // "" keeps the request's
+    std::string path;         // Route values to prepend
+    std::string server_name;  // TLS: the domain the certificate must name (RFC 5922), "" = the address
+    std::shared_ptr<sip::resolve::TargetList> failover;
   };
   struct Branch {
+    Target target;
     std::uint64_t client_id = 0;
     std::uint16_t status = 0;  // highest status seen on it
     bool done = false;         // a final response came, or the branch failed
@@ -93,6 +105,25 @@ struct Proxy::Impl {
     Endpoint source;
     std::string account;  // the authenticated caller ("user@domain"): counted by the call guard
     std::string spit_caller;  // the caller's key for SPIT scoring, "" when not scored
+    // What every branch's copy is built with (kept for failover to the next target).
+    std::size_t pops = 0;          // our Route values at the top
+    std::string received;          // for the previous hop's Via, "" for none
+    std::uint16_t rport = 0;
+    std::string rr_in;             // our Record-Route facing the caller, "" when not recording
+    TransportKind in_kind = TransportKind::Udp;
+    std::string extra_headers;     // lines added to every branch (Identity, Date)
+  };
+  // A request waiting for RFC 3263 server location; the server transaction stays open.
+  struct Resolving {
+    sip::resolve::LocateHandle handle;
+    TransportKind kind = TransportKind::Udp;
+    FlowId flow = runtime::kNoFlow;
+    Endpoint local, remote;
+    std::string raw;
+    std::size_t pops = 0;
+    std::string request_uri;  // the URI located, for the log
+    std::string server_name;
+    std::string account, spit_caller;  // the call guard's and SPIT scorer's keys, moved here
   };
   // A dialog that came through our Record-Route (issue 5, dialog protection): requests inside
   // it are accepted from its parties only, where they sent from or what their Contact names.
@@ -169,6 +200,18 @@ struct Proxy::Impl {
   std::string current_source;        // that address as text (RFC 3581 received)
   std::string out;
   bool draining = false;
+
+  // Issue 7: RFC 3263 location of other domains' servers.
+  std::unique_ptr<sip::resolve::ServerLocator> locator;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Resolving>> resolving;  // by server txn id
+  std::string resumed_raw;  // the bytes `m` points into while a located request is forwarded
+  std::uint64_t locating_sid = 0;  // set while locate() runs: an answer that comes at once waits
+  std::optional<base::Result<sip::resolve::TargetList>> located_at_once;
+  std::unordered_map<std::uint64_t, std::uint64_t> peer_client;  // peer id -> branch client txn id
+  // TLS connections opened to another domain's server, verified against its name:
+  // "address|name" -> flow, and the address alone -> flow (for later in-dialog requests).
+  std::unordered_map<std::string, FlowId> named_flows;
+  std::unordered_map<std::string, FlowId> address_flows;
 
   struct Counters {
     std::atomic<std::uint64_t> requests{0}, responses{0}, dropped{0}, stateless_errors{0}, registrations{0},
@@ -374,6 +417,33 @@ struct Proxy::Impl {
       if (r) return {};
       p.flow = runtime::kNoFlow;  // the connection is gone: open a new one to the address
     }
+    if (p.kind == TransportKind::Tls) {
+      // Another domain's server: one connection per (address, name), opened with connect() so
+      // that its certificate is verified against the domain (RFC 5922), and reused.
+      const std::string where = p.endpoint.to_string();
+      if (!p.server_name.empty()) {
+        const std::string key = where + "|" + p.server_name;
+        auto it = named_flows.find(key);
+        if (it == named_flows.end() || !t->send(it->second, bytes)) {
+          auto c = t->connect(p.endpoint, p.server_name);
+          if (!c) return base::Result<void>(c.error());
+          named_flows[key] = *c;
+          address_flows[where] = *c;
+          auto sent = t->send(*c, std::move(bytes));
+          if (!sent) return sent;
+          p.flow = *c;
+          return {};
+        }
+        p.flow = it->second;
+        return {};
+      }
+      // An address learned inside a dialog with such a server (its Record-Route, its
+      // Contact): the connection verified for its domain serves.
+      if (auto it = address_flows.find(where); it != address_flows.end() && t->send(it->second, bytes)) {
+        p.flow = it->second;
+        return {};
+      }
+    }
     auto r = t->send(p.endpoint, std::move(bytes));
     if (!r) return base::Result<void>(r.error());
     if (runtime::is_stream(p.kind)) p.flow = *r;
@@ -382,7 +452,7 @@ struct Proxy::Impl {
 
   // Where responses to the request being handled go (RFC 3261 §18.2.2, RFC 3581 §4).
   Peer reply_peer(const runtime::InboundMessage& in) const {
-    Peer p{in.kind, in.flow, in.remote};
+    Peer p{in.kind, in.flow, in.remote, {}};
     if (in.kind == TransportKind::Udp && !m.vias.empty()) {
       const msg::Via& v = m.vias.front();
       if (!v.rport) p.endpoint = in.remote.with_port(v.port ? *v.port : 5060);
@@ -537,13 +607,14 @@ struct Proxy::Impl {
         return;
       }
       case txn::Action::Kind::Timeout:
-        if (a.client) branch_failed(a.txn_id, 408);
+        if (a.client) branch_failed(a.txn_id, 408, true);
         return;
       case txn::Action::Kind::TransportError:
-        if (a.client) branch_failed(a.txn_id, 503);
+        if (a.client) branch_failed(a.txn_id, 503, true);
         return;
       case txn::Action::Kind::Terminated:
         peers.erase(a.flow);
+        peer_client.erase(a.flow);
         if (a.client) {
           branch_failed(a.txn_id, 408);  // a no-op when the branch already had its final response
           branch_owner.erase(a.txn_id);
@@ -596,7 +667,7 @@ struct Proxy::Impl {
       if (v.action == msg::Action::Respond && m.method != msg::Method::Ack &&
           build_stateless_error(in.bytes, v.status, v.reason, tag, {}, out)) {
         counters.stateless_errors++;
-        Peer p{in.kind, in.flow, in.remote};
+        Peer p{in.kind, in.flow, in.remote, {}};
         (void)send_to(p, std::move(out));
         out = std::string();
       } else {
@@ -683,6 +754,31 @@ struct Proxy::Impl {
       respond(sid, 481);
       return;
     }
+    if (auto r = resolving.find(target); r != resolving.end()) {
+      // Still looking for the next hop: nothing went out, so the INVITE ends here with 487.
+      if (r->second->kind != in.kind || !r->second->remote.same_address(in.remote)) {
+        respond(sid, 481);
+        return;
+      }
+      std::unique_ptr<Resolving> pending = std::move(r->second);
+      resolving.erase(r);
+      pending->handle.cancel();
+      respond(sid, 200);
+      if (!pending->account.empty()) guard.end(pending->account, m.call_id, std::nullopt, clock.now());
+      if (txn::ServerTxn* st = table.server(target)) {
+        msg::Message invite;
+        if (msg::parse_message(pending->raw, invite, cfg.limits, msg::Framing::Datagram).accepted()) {
+          std::string bytes;
+          msg::ResponseOptions o;
+          o.status = 487;
+          const std::string tag = sip::dialog::new_tag(rng);
+          if (invite.to.tag.empty()) o.to_tag = tag;
+          msg::build_response(invite, o, bytes);
+          st->send_response(std::move(bytes), 487, clock.now());
+        }
+      }
+      return;
+    }
     auto it = contexts.find(target);
     // Issue 5: only the caller may cancel. A CANCEL from anywhere but where the INVITE came
     // from (the same address, and over UDP the same port) is a forgery: 481, as if nothing
@@ -703,12 +799,6 @@ struct Proxy::Impl {
     if (ctx.kind != in.kind || !ctx.source.same_address(in.remote)) return false;
     return runtime::is_stream(in.kind) || ctx.source.port() == in.remote.port();
   }
-
-  struct Target {
-    NextHop hop;
-    std::string request_uri;  // "" keeps the request's
-    std::string path;         // Route values to prepend
-  };
 
   void route(const runtime::InboundMessage& in, std::uint64_t sid) {
     route_request(in, sid);
@@ -764,21 +854,21 @@ struct Proxy::Impl {
       msg::Uri contact;
       if (!hop && msg::parse_uri(b.contact, contact)) hop = next_hop_for_uri(contact);
       if (!hop) continue;
-      targets.push_back(Target{*hop, b.contact, b.path});
+      targets.push_back(Target{*hop, b.contact, b.path, {}, {}});
     }
     return targets;
   }
 
   // A call scored as SPIT goes to the configured destination instead (a local user such as a
   // mailbox, or an address), or gets 603 when that cannot be reached.
-  void divert(const runtime::InboundMessage& in, std::uint64_t sid, bool pop) {
+  void divert(const runtime::InboundMessage& in, std::uint64_t sid, std::size_t pop) {
     msg::Uri to;
     std::vector<Target> targets;
     if (msg::parse_uri(cfg.spit.divert_to, to)) {
       if (is_local_domain_uri(to)) {
         targets = targets_for(canonical_aor(to.user, to.host));
       } else if (auto hop = next_hop_for_uri(to)) {
-        targets.push_back(Target{*hop, cfg.spit.divert_to, {}});
+        targets.push_back(Target{*hop, cfg.spit.divert_to, {}, {}, {}});
       }
     }
     if (targets.empty()) {
@@ -790,8 +880,10 @@ struct Proxy::Impl {
 
   void route_request(const runtime::InboundMessage& in, std::uint64_t sid) {
     // Max-Forwards (§16.3 step 3); OPTIONS for us is answered even at 0 (§11).
-    const bool pop = !m.routes.empty() && is_us(m.routes.front().uri);
-    const std::size_t remaining = m.routes.size() - (pop ? 1 : 0);
+    // Our own Route values at the top: one, or two after a double Record-Route (RFC 5658).
+    std::size_t pop = 0;
+    while (pop < 2 && pop < m.routes.size() && is_us(m.routes[pop].uri)) ++pop;
+    const std::size_t remaining = m.routes.size() - pop;
     // OPTIONS for the proxy itself (no user part), or one that may not go further (§11): ours
     // to answer. OPTIONS for a user is routed like any request.
     const bool to_us = remaining == 0 && m.request_uri.user.empty() &&
@@ -826,6 +918,18 @@ struct Proxy::Impl {
     bool authenticated = false;
     std::string account;
     const bool from_local = m.from.uri.is_sip() && is_local_host(m.from.uri.host);
+    if (!in_dialog && !from_local && m.from.uri.is_sip()) {
+      // Issue 7: what the domain policy says about the caller's domain.
+      const DomainAction act = policy_for(m.from.uri.host);
+      if (act == DomainAction::Deny) {
+        respond(sid, 403, "Domain Not Allowed");
+        return;
+      }
+      if (act == DomainAction::RequireTls && in.kind != TransportKind::Tls) {
+        respond(sid, 403, "TLS Required");
+        return;
+      }
+    }
     if (!in_dialog && (from_local || (local_target && !is_peer(current_address)))) {
       // Initial request from one of our users: proxy authentication (§22.3), and the From
       // user must be the authenticated one (no calling as somebody else). A request for one of
@@ -854,12 +958,7 @@ struct Proxy::Impl {
         respond(sid, 403, "Not Routed Here");
         return;
       }
-      auto hop = next_hop_for_uri(m.routes[pop ? 1 : 0].uri);
-      if (!hop) {
-        respond(sid, 503, "Cannot Resolve Route");
-        return;
-      }
-      forward(in, sid, {*hop, {}, {}}, pop, false);
+      route_to(in, sid, m.routes[pop].uri, pop);
       return;
     }
     if (local_target) {
@@ -887,12 +986,7 @@ struct Proxy::Impl {
       respond(sid, 403, "Relaying Denied");
       return;
     }
-    auto hop = next_hop_for_uri(m.request_uri);
-    if (!hop) {
-      respond(sid, 503, "Cannot Resolve Target");
-      return;
-    }
-    forward(in, sid, {*hop, {}, {}}, pop, false);
+    route_to(in, sid, m.request_uri, pop);
   }
 
   // True when the in-dialog request being handled may go on; otherwise it has been answered
@@ -1078,9 +1172,130 @@ struct Proxy::Impl {
   // ---- forwarding -------------------------------------------------------------------------
 
 
-  void forward(const runtime::InboundMessage& in, std::uint64_t sid, const Target& t, bool pop, bool) {
+  void forward(const runtime::InboundMessage& in, std::uint64_t sid, const Target& t, std::size_t pop) {
     forward_many(in, sid, std::vector<Target>{t}, pop);
   }
+
+  // ---- other domains (issue 7) --------------------------------------------------------------
+
+  DomainAction policy_for(std::string_view domain) const {
+    const DomainPolicy* any = nullptr;
+    for (const auto& p : cfg.domain_policies) {
+      if (p.domain == "*") {
+        if (any == nullptr) any = &p;
+      } else if (msg::cs::iequals(p.domain, domain)) {
+        return p.action;
+      }
+    }
+    return any != nullptr ? any->action : DomainAction::Allow;
+  }
+
+  // Sends the request being handled toward `uri` (the next Route, or the Request-URI of a
+  // foreign target): at once for an address, after RFC 3263 server location for a name.
+  void route_to(const runtime::InboundMessage& in, std::uint64_t sid, const msg::Uri& uri, std::size_t pop) {
+    if (!uri.is_sip()) {
+      respond(sid, 416);
+      return;
+    }
+    if (auto hop = next_hop_for_uri(uri)) {
+      forward(in, sid, Target{*hop, {}, {}, {}, {}}, pop);
+      return;
+    }
+    const DomainAction act = policy_for(uri.host);
+    if (act == DomainAction::Deny) {
+      respond(sid, 403, "Domain Not Allowed");
+      return;
+    }
+    if (!locator) {
+      respond(sid, 503, "Cannot Resolve Target");
+      return;
+    }
+    // The caller stops retransmitting while DNS answers (§16.2).
+    if (m.method == msg::Method::Invite) respond(sid, 100);
+    auto r = std::make_unique<Resolving>();
+    r->kind = in.kind;
+    r->flow = in.flow;
+    r->local = in.local;
+    r->remote = in.remote;
+    r->raw.assign(m.bytes);
+    r->pops = pop;
+    r->request_uri.assign(uri.raw.substr(0, 256));
+    r->server_name = lower(uri.host);
+    r->account = std::move(routing_account);
+    r->spit_caller = std::move(routing_spit_caller);
+    routing_account.clear();
+    routing_spit_caller.clear();
+    sip::resolve::LocateOptions o;
+    o.transports.udp = transport(TransportKind::Udp) != nullptr;
+    o.transports.tcp = transport(TransportKind::Tcp) != nullptr;
+    o.transports.tls = transport(TransportKind::Tls) != nullptr;
+    o.require_tls = act == DomainAction::RequireTls;
+    o.use_ipv6 = cfg.dns_ipv6;
+    Resolving& pending = *r;
+    resolving[sid] = std::move(r);
+    locating_sid = sid;
+    located_at_once.reset();
+    auto handle = locator->locate(uri, o, [this, sid](base::Result<sip::resolve::TargetList> res) {
+      if (locating_sid == sid) {
+        located_at_once = std::move(res);  // handled below, with `m` still the request
+        return;
+      }
+      on_located(sid, std::move(res), true);
+    });
+    locating_sid = 0;
+    if (located_at_once) {
+      auto res = std::move(*located_at_once);
+      located_at_once.reset();
+      on_located(sid, std::move(res), false);
+      return;
+    }
+    pending.handle = std::move(handle);
+  }
+
+  // Server location for the request of server transaction `sid` ended. `resume`: `m` is
+  // another message by now, so the request is parsed again from its saved bytes.
+  void on_located(std::uint64_t sid, base::Result<sip::resolve::TargetList> res, bool resume) {
+    auto it = resolving.find(sid);
+    if (it == resolving.end()) return;
+    std::unique_ptr<Resolving> r = std::move(it->second);
+    resolving.erase(it);
+    r->handle.detach();
+    if (resume) {
+      resumed_raw = std::move(r->raw);
+      if (!msg::parse_message(resumed_raw, m, cfg.limits, msg::Framing::Datagram).accepted()) return;
+      current_remote = r->remote;
+      current_address = shield::Address::from_bytes(r->remote.address_bytes()).value_or(shield::Address{});
+      current_source = r->remote.address_string();
+    }
+    runtime::InboundMessage in;
+    in.kind = r->kind;
+    in.flow = r->flow;
+    in.local = r->local;
+    in.remote = r->remote;
+    in.bytes = m.bytes;
+    routing_account = std::move(r->account);
+    routing_spit_caller = std::move(r->spit_caller);
+    if (!res || res->empty()) {
+      log.info("no server found", {{"target", r->request_uri},
+                                   {"error", res ? std::string("no targets") : res.error().message()}});
+      respond(sid, 503, "Cannot Resolve Target", "Retry-After: 30\r\n");
+    } else {
+      auto list = std::make_shared<sip::resolve::TargetList>(std::move(*res));
+      const sip::resolve::Target* first = list->current();
+      forward_many(in, sid, {Target{NextHop{first->transport, first->endpoint}, {}, {}, r->server_name, list}}, r->pops,
+                   true);
+    }
+    if (resume) {
+      // What route() does after a request handled at once.
+      if (!routing_account.empty()) guard.end(routing_account, m.call_id, std::nullopt, clock.now());
+      routing_account.clear();
+      routing_spit_caller.clear();
+      pump();
+      flush_shield();
+    }
+  }
+
+  // ---- forwarding -------------------------------------------------------------------------
 
   // The Via, Record-Route and branch for one hop out through transport `k`.
   std::string our_via(TransportKind k, std::string_view branch) {
@@ -1095,19 +1310,22 @@ struct Proxy::Impl {
     return v;
   }
 
-  std::string record_route_for(const runtime::InboundMessage& in) {
+  static std::string record_route_at(const Endpoint& local, TransportKind k) {
     std::string rr = "<sip:";
-    rr += host_port(in.local);
-    if (in.kind == TransportKind::Tcp) rr += ";transport=tcp";
-    if (in.kind == TransportKind::Tls) rr += ";transport=tls";
+    rr += host_port(local);
+    if (k == TransportKind::Tcp) rr += ";transport=tcp";
+    if (k == TransportKind::Tls) rr += ";transport=tls";
     rr += ";lr>";
     return rr;
   }
 
-  void forward_many(const runtime::InboundMessage& in, std::uint64_t sid, const std::vector<Target>& targets, bool pop) {
+  std::string record_route_for(const runtime::InboundMessage& in) { return record_route_at(in.local, in.kind); }
+
+  void forward_many(const runtime::InboundMessage& in, std::uint64_t sid, const std::vector<Target>& targets,
+                    std::size_t pop, bool trying_sent = false) {
     // §16.2: 100 Trying for an INVITE we forward (one answered at once, e.g. challenged, gets
     // its final response alone: a spoofed INVITE is not answered with two packets).
-    if (m.method == msg::Method::Invite) respond(sid, 100);
+    if (m.method == msg::Method::Invite && !trying_sent) respond(sid, 100);
     auto ctx = std::make_unique<Context>();
     ctx->server_id = sid;
     ctx->kind = in.kind;
@@ -1118,34 +1336,18 @@ struct Proxy::Impl {
       return;
     }
     const msg::Message& req = ctx->req;
-    const std::string hash = loop_hash(req);
-    const std::string rr = cfg.record_route && dialog_creating(req.method) ? record_route_for(in) : std::string();
     const msg::Via& prev = req.vias.front();
     const std::string source = in.remote.address_string();
-    const bool add_received = prev.rport || prev.host != source;
+    ctx->pops = pop;
+    ctx->in_kind = in.kind;
+    if (prev.rport || prev.host != source) ctx->received = source;
+    ctx->rport = prev.rport ? in.remote.port() : 0;
+    if (cfg.record_route && dialog_creating(req.method)) ctx->rr_in = record_route_for(in);
     const base::TimePoint now = clock.now();
     for (const auto& t : targets) {
-      if (transport(t.hop.kind) == nullptr) continue;
-      std::string branch = sip::dialog::new_branch(rng);
-      branch.insert(msg::kBranchCookie.size(), hash + ".");
-      const std::string via = our_via(t.hop.kind, branch);
-      ForwardEdits e;
-      e.request_uri = t.request_uri;
-      e.pop_route = pop;
-      e.via = via;
-      e.received = add_received ? std::string_view(source) : std::string_view{};
-      e.rport = prev.rport ? in.remote.port() : 0;
-      e.record_route = rr;
-      e.path_routes = t.path;
-      e.max_forwards = req.max_forwards < 0 ? 70 : req.max_forwards - 1;
-      std::string bytes;
-      build_forward(req, e, bytes);
-      const std::uint64_t pid = new_peer(Peer{t.hop.kind, runtime::kNoFlow, t.hop.endpoint});
-      const std::uint64_t cid = table.create_client(bytes, runtime::is_stream(t.hop.kind), pid, now);
-      branch_owner[cid] = sid;
-      branch_peer[cid] = Peer{t.hop.kind, runtime::kNoFlow, t.hop.endpoint};
-      ctx->branches.push_back(Branch{cid});
-      counters.forwarded++;
+      Branch b;
+      b.target = t;
+      if (start_branch(*ctx, b, now) || try_next_target(*ctx, b, now)) ctx->branches.push_back(std::move(b));
     }
     if (ctx->branches.empty()) {
       respond(sid, 503, "No Usable Transport");
@@ -1159,6 +1361,59 @@ struct Proxy::Impl {
       routing_spit_caller.clear();
     }
     contexts[sid] = std::move(ctx);
+  }
+
+  // One copy of the request on branch `b` toward b.target: a new client transaction.
+  bool start_branch(Context& ctx, Branch& b, base::TimePoint now) {
+    const Target& t = b.target;
+    runtime::Transport* tr = transport(t.hop.kind);
+    if (tr == nullptr) return false;
+    std::string branch = sip::dialog::new_branch(rng);
+    branch.insert(msg::kBranchCookie.size(), loop_hash(ctx.req) + ".");
+    const std::string via = our_via(t.hop.kind, branch);
+    // RFC 5658: leaving on another transport than it came on, the request records two
+    // routes, the one facing the callee first.
+    std::string rr;
+    if (!ctx.rr_in.empty()) {
+      if (t.hop.kind != ctx.in_kind) rr = record_route_at(tr->local_endpoint(), t.hop.kind) + ", ";
+      rr += ctx.rr_in;
+    }
+    ForwardEdits e;
+    e.request_uri = t.request_uri;
+    e.pop_routes = ctx.pops;
+    e.via = via;
+    e.received = ctx.received;
+    e.rport = ctx.rport;
+    e.record_route = rr;
+    e.path_routes = t.path;
+    e.max_forwards = ctx.req.max_forwards < 0 ? 70 : ctx.req.max_forwards - 1;
+    e.extra_headers = ctx.extra_headers;
+    std::string bytes;
+    build_forward(ctx.req, e, bytes);
+    const Peer p{t.hop.kind, runtime::kNoFlow, t.hop.endpoint, t.server_name};
+    const std::uint64_t pid = new_peer(p);
+    const std::uint64_t cid = table.create_client(bytes, runtime::is_stream(t.hop.kind), pid, now);
+    branch_owner[cid] = ctx.server_id;
+    branch_peer[cid] = p;
+    peer_client[pid] = cid;
+    b.client_id = cid;
+    b.status = 0;
+    b.done = false;
+    counters.forwarded++;
+    return true;
+  }
+
+  // RFC 3263 §4.3: the target of branch `b` timed out, failed or answered 503; the request
+  // goes to the next target of its list. False when there is none (or the call is over).
+  bool try_next_target(Context& ctx, Branch& b, base::TimePoint now) {
+    if (!b.target.failover || ctx.cancelled || ctx.final_sent) return false;
+    while (const sip::resolve::Target* next = b.target.failover->fail_over()) {
+      b.target.hop = NextHop{next->transport, next->endpoint};
+      log.info("trying the next server", {{"domain", b.target.server_name}, {"target", next->endpoint.to_string()},
+                                          {"transport", std::string(kind_token(next->transport))}});
+      if (start_branch(ctx, b, now)) return true;
+    }
+    return false;
   }
 
   // Timer C fired: the branches that still ring are cancelled; those that never answered at
@@ -1186,12 +1441,15 @@ struct Proxy::Impl {
 
   // ACK for a 2xx (§16.6, §13.2.2.4): a request of its own, relayed without a transaction.
   void forward_ack(const runtime::InboundMessage& in) {
-    const bool pop = !m.routes.empty() && is_us(m.routes.front().uri);
-    if (!pop) {
+    std::size_t pop = 0;
+    while (pop < 2 && pop < m.routes.size() && is_us(m.routes[pop].uri)) ++pop;
+    if (pop == 0) {
       counters.dropped++;  // not routed through us: nothing to relay
       return;
     }
-    const std::size_t next = 1;
+    const std::size_t next = pop;
+    // A name here (a Contact or Record-Route naming a host) is not located for an ACK: it is
+    // dropped, and the callee's 2xx retransmissions end the call (noted in the README).
     auto hop = m.routes.size() > next ? next_hop_for_uri(m.routes[next].uri) : next_hop_for_uri(m.request_uri);
     if (!hop || transport(hop->kind) == nullptr || m.max_forwards == 0) {
       counters.dropped++;
@@ -1204,7 +1462,7 @@ struct Proxy::Impl {
     branch += m.vias.front().branch.substr(0, 64);
     const std::string via = our_via(hop->kind, branch);
     ForwardEdits e;
-    e.pop_route = true;
+    e.pop_routes = pop;
     e.via = via;
     const std::string source = in.remote.address_string();
     const msg::Via& prev = m.vias.front();
@@ -1213,7 +1471,7 @@ struct Proxy::Impl {
     e.max_forwards = m.max_forwards < 0 ? 70 : m.max_forwards - 1;
     std::string bytes;
     build_forward(m, e, bytes);
-    Peer p{hop->kind, runtime::kNoFlow, hop->endpoint};
+    Peer p{hop->kind, runtime::kNoFlow, hop->endpoint, {}};
     (void)send_to(p, std::move(bytes));
     counters.forwarded++;
   }
@@ -1280,6 +1538,8 @@ struct Proxy::Impl {
       if (auto* st = table.server(ctx.server_id)) st->send_response(std::move(bytes), status, clock.now());
       return;
     }
+    // RFC 3263 §4.3: a 503 from a located server sends the request to the next one.
+    if (sip::resolve::TargetList::is_failover_status(status) && try_next_target(ctx, *b, clock.now())) return;
     b->status = status;
     b->done = true;
     if (status < 300) {
@@ -1332,11 +1592,13 @@ struct Proxy::Impl {
     }
     std::string bytes;
     strip_top_via(m, bytes);
-    Peer p{hop->kind, runtime::kNoFlow, hop->endpoint};
+    Peer p{hop->kind, runtime::kNoFlow, hop->endpoint, {}};
     (void)send_to(p, std::move(bytes));
   }
 
-  void branch_failed(std::uint64_t cid, std::uint16_t status) {
+  // `may_fail_over`: a timeout or transport failure, after which a located target's branch
+  // moves on to the next server of its list (RFC 3263 §4.3).
+  void branch_failed(std::uint64_t cid, std::uint16_t status, bool may_fail_over = false) {
     auto owner = branch_owner.find(cid);
     if (owner == branch_owner.end()) return;
     auto cit = contexts.find(owner->second);
@@ -1344,6 +1606,7 @@ struct Proxy::Impl {
     Context& ctx = *cit->second;
     for (auto& b : ctx.branches) {
       if (b.client_id != cid || b.done) continue;
+      if (may_fail_over && try_next_target(ctx, b, clock.now())) return;
       b.done = true;
       b.status = status;
       if (!ctx.final_sent && (ctx.best_status == 0 || rank(status) < rank(ctx.best_status))) {
@@ -1438,9 +1701,30 @@ base::Result<void> Proxy::start() {
 
 void Proxy::on_message(const runtime::InboundMessage& in) { impl_->on_message(in); }
 
-void Proxy::on_flow_closed(runtime::FlowId flow, const runtime::Endpoint&, std::error_code) {
-  for (auto& [id, p] : impl_->peers)
-    if (p.flow == flow && runtime::is_stream(p.kind)) p.flow = runtime::kNoFlow;
+void Proxy::on_flow_closed(runtime::FlowId flow, const runtime::Endpoint&, std::error_code why) {
+  auto& im = *impl_;
+  std::vector<std::uint64_t> failed;
+  for (auto& [id, p] : im.peers) {
+    if (p.flow != flow || !runtime::is_stream(p.kind)) continue;
+    p.flow = runtime::kNoFlow;
+    // A connection we opened for a branch failed (refused, certificate not for the domain,
+    // reset) before its answer: the branch fails now instead of at Timer B/F, and moves on to
+    // the next server when it has one.
+    if (why && why != runtime::TransportErrc::LocalClose)
+      if (auto c = im.peer_client.find(id); c != im.peer_client.end()) failed.push_back(c->second);
+  }
+  for (auto it = im.named_flows.begin(); it != im.named_flows.end();) it = it->second == flow ? im.named_flows.erase(it) : std::next(it);
+  for (auto it = im.address_flows.begin(); it != im.address_flows.end();)
+    it = it->second == flow ? im.address_flows.erase(it) : std::next(it);
+  if (failed.empty()) return;
+  const base::TimePoint now = im.clock.now();
+  for (std::uint64_t cid : failed)
+    if (auto* ct = im.table.client(cid)) ct->on_transport_error(now);
+  im.pump();
+}
+
+void Proxy::use_dns(runtime::DnsResolver& dns) {
+  impl_->locator = std::make_unique<sip::resolve::ServerLocator>(dns, impl_->rng);
 }
 
 void Proxy::drain() {

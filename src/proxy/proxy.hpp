@@ -12,7 +12,11 @@
 //   the authenticated user (403) → target: next Route, or the location of a local AoR (404 /
 //   480 when there is none), or a foreign IP target only for an authenticated local user
 //   (403 otherwise) → one client transaction per contact (parallel forking), Record-Route for
-//   dialog-creating requests.
+//   dialog-creating requests (two entries when the request leaves on another transport than
+//   it came on, RFC 5658). A target whose host is a name (another domain) is located by RFC
+//   3263 through the DNS port (asynchronously: the server transaction waits, a CANCEL ends the
+//   wait with 487) and tried target after target on a timeout, a transport failure or a 503
+//   (RFC 3263 §4.3); a TLS target's certificate must name the domain (RFC 5922).
 // Responses: matched to their client transaction, our Via removed; provisionals and 2xx go
 // upstream at once (a 2xx cancels the other branches of an INVITE); other finals wait for the
 // best one (6xx, else the lowest class; 503 becomes 500) once every branch has answered.
@@ -51,6 +55,7 @@
 #include "base/result.hpp"
 #include "proxy/location.hpp"
 #include "proxy/registrar.hpp"
+#include "runtime/dns.hpp"
 #include "runtime/event_loop.hpp"
 #include "runtime/transport.hpp"
 #include "shield/address.hpp"
@@ -63,6 +68,18 @@
 #include "store/store.hpp"
 
 namespace warden::proxy {
+
+// What the proxy does with requests for, and from, one other domain (issue 7).
+enum class DomainAction : std::uint8_t {
+  Allow,       // route by DNS (RFC 3263) over whatever transport it finds
+  Deny,        // requests to it get 403; requests from it (its From domain) get 403
+  RequireTls,  // only TLS targets (certificate verified against the domain, RFC 5922); requests
+               // from it are accepted over TLS only
+};
+struct DomainPolicy {
+  std::string domain;  // lower case; "*" for every domain without an entry of its own
+  DomainAction action = DomainAction::Allow;
+};
 
 struct ProxyConfig {
   std::vector<std::string> domains;  // local domains (lower case); listen addresses are always local
@@ -94,6 +111,12 @@ struct ProxyConfig {
   shield::CallGuardConfig call_guard;
   // SPIT scoring of calls to local users (shield on only): 603, or diverted to spit.divert_to.
   shield::SpitConfig spit;
+  // Other domains (issue 7): the first entry naming the domain, else the "*" entry, else Allow.
+  // Requests for a domain that is not ours go to its servers found by RFC 3263 (use_dns());
+  // sips: URIs and RequireTls domains only over TLS with the peer's certificate verified
+  // against the domain (RFC 5922).
+  std::vector<DomainPolicy> domain_policies;
+  bool dns_ipv6 = true;  // AAAA records too
   // Dialogs that came through our Record-Route, remembered for dialog protection.
   base::Duration dialog_idle_lifetime = std::chrono::hours(12);
   std::size_t max_dialogs = 200000;
@@ -133,6 +156,9 @@ class Proxy final : public runtime::TransportSink {
   // afterwards (a retransmission, a tarpitted challenge) sends nothing instead of using a
   // destroyed transport.
   void remove_transports() noexcept;
+  // The DNS port used to find the servers of other domains (RFC 3263); without it a target
+  // whose host is a name gets 503. It must outlive the Proxy. Call before start().
+  void use_dns(runtime::DnsResolver& dns);
   // Loads the bindings from the store. Call once on the loop thread before traffic.
   base::Result<void> start();
 

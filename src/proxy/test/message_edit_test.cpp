@@ -36,7 +36,7 @@ TEST(MessageEdit, ForwardAddsViaRecordRouteDecrementsAndPops) {
   const msg::Message in = parse(text);
   ForwardEdits e;
   e.request_uri = "sip:bob@192.0.2.20:5070";
-  e.pop_route = true;
+  e.pop_routes = 1;
   e.via = "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKxyz;rport";
   e.received = "203.0.113.4";
   e.rport = 40000;

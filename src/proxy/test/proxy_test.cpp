@@ -62,8 +62,27 @@ class RecordingTransport final : public runtime::Transport {
     sent.push_back({to, std::move(bytes)});
     return runtime::kNoFlow;
   }
-  base::Result<void> send(runtime::FlowId, std::string) override { return base::Errc::InvalidArgument; }
-  base::Result<runtime::FlowId> connect(const Endpoint&, std::string) override { return base::Errc::InvalidArgument; }
+  // Streams: connect() opens a flow (recording the name its certificate must carry) and
+  // send(flow) records what goes on it; closed flows refuse.
+  base::Result<void> send(runtime::FlowId f, std::string bytes) override {
+    auto it = flows.find(f);
+    if (it == flows.end()) return runtime::TransportErrc::UnknownFlow;
+    sent.push_back({it->second, std::move(bytes)});
+    return {};
+  }
+  base::Result<runtime::FlowId> connect(const Endpoint& to, std::string name) override {
+    if (kind_ == TransportKind::Udp) return base::Errc::InvalidArgument;
+    flows[++next_flow] = to;
+    connects.push_back({to, std::move(name)});
+    return next_flow;
+  }
+  std::map<runtime::FlowId, Endpoint> flows;
+  runtime::FlowId next_flow = 0;
+  struct Connect {
+    Endpoint to;
+    std::string server_name;
+  };
+  std::vector<Connect> connects;
   void close(runtime::FlowId) override {}
   struct Sent {
     Endpoint to;
@@ -170,11 +189,13 @@ class ProxyTest : public ::testing::Test {
   }
   std::vector<Out> take_now() {
     std::vector<Out> out;
-    for (auto& s : udp_.sent) {
-      Out o{s.to, std::move(s.bytes), {}};
-      out.push_back(std::move(o));
+    for (auto* t : {&udp_, &tls_}) {
+      for (auto& s : t->sent) {
+        Out o{s.to, std::move(s.bytes), {}};
+        out.push_back(std::move(o));
+      }
+      t->sent.clear();
     }
-    udp_.sent.clear();
     for (auto& o : out)
       EXPECT_TRUE(msg::parse_message(o.bytes, o.m, base::Limits::Sip{}, msg::Framing::Datagram).accepted()) << o.bytes;
     return out;
@@ -280,6 +301,7 @@ class ProxyTest : public ::testing::Test {
   ManualLoop loop_{clock_};
   crypto::Csprng rng_;
   RecordingTransport udp_{TransportKind::Udp, kProxy};
+  RecordingTransport tls_{TransportKind::Tls, Endpoint::loopback_v4(5061)};
   std::unique_ptr<Proxy> proxy_;
   int cseq_ = 0;
 };
@@ -1091,6 +1113,223 @@ TEST_F(ProxyTest, OptionsForAUserIsRoutedNotAnswered) {
   auto fwd = requests_to(r, kPhoneA);
   ASSERT_EQ(fwd.size(), 1u);
   EXPECT_EQ(fwd[0]->m.method, msg::Method::Options);
+}
+
+// ---- issue 7: other domains by DNS (RFC 3263), failover, TLS names, domain policy ----------
+
+// A DNS table; answers wait until answer_all() (as a real resolver's would) unless `at_once`.
+class FakeDns final : public runtime::DnsResolver {
+ public:
+  void query(std::string_view name, runtime::DnsType type, runtime::DnsCallback done) override {
+    ++queries;
+    auto it = records.find({std::string(name), type});
+    base::Result<runtime::DnsAnswer> r =
+        it == records.end() ? base::Result<runtime::DnsAnswer>(runtime::DnsErrc::NameNotFound) : it->second;
+    if (at_once) {
+      done(std::move(r));
+      return;
+    }
+    pending.push_back([d = std::move(done), r = std::move(r)]() mutable { d(std::move(r)); });
+  }
+  void answer_all() {
+    while (!pending.empty()) {
+      auto p = std::move(pending);
+      pending.clear();
+      for (auto& f : p) f();
+    }
+  }
+  void srv(const std::string& owner, std::uint16_t prio, std::uint16_t port, const std::string& target) {
+    records[{owner, runtime::DnsType::SRV}].srv.push_back(runtime::DnsSrv{prio, 0, port, target, 300});
+  }
+  void a(const std::string& name, const std::string& addr) {
+    records[{name, runtime::DnsType::A}].addresses.push_back(runtime::DnsAddress{*Endpoint::from_address(addr, 0), 300});
+  }
+  std::map<std::pair<std::string, runtime::DnsType>, runtime::DnsAnswer> records;
+  std::vector<std::function<void()>> pending;
+  std::size_t queries = 0;
+  bool at_once = false;
+};
+
+class ProxyDnsTest : public ProxyTest {
+ protected:
+  void SetUp() override {
+    ProxyTest::SetUp();
+    dns_.srv("_sip._udp.other.test", 10, 5080, "one.other.test");
+    dns_.srv("_sip._udp.other.test", 20, 5090, "two.other.test");
+    dns_.a("one.other.test", "192.0.2.50");
+    dns_.a("two.other.test", "192.0.2.51");
+    dns_.records[{"secure.test", runtime::DnsType::NAPTR}].naptr.push_back(
+        runtime::DnsNaptr{10, 10, "s", "SIPS+D2T", "", "_sips._tcp.secure.test", 300});
+    dns_.srv("_sips._tcp.secure.test", 10, 5061, "a.secure.test");
+    dns_.srv("_sips._tcp.secure.test", 20, 5061, "b.secure.test");
+    dns_.a("a.secure.test", "192.0.2.60");
+    dns_.a("b.secure.test", "192.0.2.61");
+    // The sip:/UDP records of secure.test too: only a policy keeps a call off them.
+    dns_.srv("_sip._udp.secure.test", 5, 5060, "plain.secure.test");
+    dns_.a("plain.secure.test", "192.0.2.62");
+  }
+  void make_dns_proxy(ProxyConfig cfg, bool with_tls) {
+    proxy_.reset();
+    proxy_ = std::make_unique<Proxy>(cfg, loop_, clock_, *store_, rng_, base::Logger{});
+    proxy_->add_transport(udp_);
+    if (with_tls) proxy_->add_transport(tls_);
+    proxy_->use_dns(dns_);
+    ASSERT_TRUE(proxy_->start());
+  }
+  // alice's INVITE to `ruri`, answered to its 407: what the proxy sent after it.
+  std::vector<Out> authenticated_invite(const std::string& ruri, const std::string& branch) {
+    deliver(kCaller, invite(ruri, "sip:alice@example.test", branch + "a"));
+    auto r = take();
+    const Out* c = find(r, kCaller, 407);
+    EXPECT_NE(c, nullptr);
+    if (c == nullptr) return {};
+    const std::string a = answer(c->m, true, auth::Algorithm::Sha256, "alice", "alice-secret", "INVITE", ruri);
+    deliver(kCaller, invite(ruri, "sip:alice@example.test", branch, "Proxy-Authorization: " + a + "\r\n"));
+    return take();
+  }
+  FakeDns dns_;
+};
+
+TEST_F(ProxyDnsTest, AForeignDomainIsLocatedBySrvAndA503MovesToTheNextServer) {
+  make_dns_proxy(base_config(), false);
+  const Endpoint one = *Endpoint::parse("192.0.2.50:5080"), two = *Endpoint::parse("192.0.2.51:5090");
+  auto r = authenticated_invite("sip:carol@other.test", "z9hG4bK-dns1");
+  EXPECT_NE(find(r, kCaller, 100), nullptr);  // at once, while DNS answers
+  EXPECT_TRUE(requests_to(r, one).empty());
+  dns_.answer_all();
+  r = take();
+  auto first = requests_to(r, one);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0]->m.request_uri.host, "other.test");
+  auto held = hold(first[0]);
+  deliver(one, reply(held->m, 503));
+  r = take();
+  EXPECT_EQ(find(r, kCaller, 503), nullptr);
+  EXPECT_EQ(find(r, kCaller, 500), nullptr);
+  auto second = requests_to(r, two);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_NE(second[0]->m.vias[0].branch, held->m.vias[0].branch);
+  auto held2 = hold(second[0]);
+  deliver(two, reply(held2->m, 200, "carol"));
+  r = take();
+  const Out* ok = find(r, kCaller, 200);
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->m.to.tag, "carol");
+}
+
+TEST_F(ProxyDnsTest, ASilentServerIsLeftAfterTimerBAndTheLastFailureIsAnswered) {
+  make_dns_proxy(base_config(), false);
+  dns_.at_once = true;  // a cached answer: located within the same call
+  const Endpoint one = *Endpoint::parse("192.0.2.50:5080"), two = *Endpoint::parse("192.0.2.51:5090");
+  auto r = authenticated_invite("sip:carol@other.test", "z9hG4bK-dns2");
+  ASSERT_EQ(requests_to(r, one).size(), 1u);
+  loop_.advance(std::chrono::seconds(31));
+  r = take_now();
+  EXPECT_TRUE(requests_to(r, two).empty());  // retransmissions to the first server only
+  loop_.advance(std::chrono::seconds(2));    // Timer B: 64*T1 = 32 s
+  r = take_now();
+  auto second = requests_to(r, two);
+  ASSERT_FALSE(second.empty());  // the INVITE and, by now, its first retransmissions
+  for (const auto* o : second) EXPECT_EQ(o->m.vias[0].branch, second[0]->m.vias[0].branch);
+  auto held = hold(second[0]);
+  deliver(two, reply(held->m, 503));
+  r = take();
+  // No server left: the caller gets the failure, a 503 downstream becoming 500 (§16.7).
+  EXPECT_NE(find(r, kCaller, 500), nullptr);
+}
+
+TEST_F(ProxyDnsTest, ACancelWhileLocatingEndsTheInviteAndNothingIsSentAfterwards) {
+  make_dns_proxy(base_config(), false);
+  auto r = authenticated_invite("sip:carol@other.test", "z9hG4bK-dns3");
+  ASSERT_NE(find(r, kCaller, 100), nullptr);
+  std::string cancel = invite("sip:carol@other.test", "sip:alice@example.test", "z9hG4bK-dns3");
+  cancel.replace(0, 6, "CANCEL");
+  cancel.replace(cancel.find("CSeq: 1 INVITE"), 14, "CSeq: 1 CANCEL");
+  deliver(kCaller, cancel);
+  r = take();
+  EXPECT_NE(find(r, kCaller, 200), nullptr);
+  EXPECT_NE(find(r, kCaller, 487), nullptr);
+  dns_.answer_all();
+  r = take();
+  EXPECT_TRUE(requests_to(r, *Endpoint::parse("192.0.2.50:5080")).empty());
+}
+
+TEST_F(ProxyDnsTest, RequireTlsUsesOnlyTlsTargetsVerifiedForTheDomainWithTwoRecordRoutes) {
+  ProxyConfig cfg = base_config();
+  cfg.domain_policies = {{"secure.test", DomainAction::RequireTls}};
+  make_dns_proxy(cfg, true);
+  dns_.at_once = true;
+  auto r = authenticated_invite("sip:dave@secure.test", "z9hG4bK-tls1");
+  ASSERT_EQ(tls_.connects.size(), 1u);
+  EXPECT_EQ(tls_.connects[0].server_name, "secure.test");  // the domain, not the SRV target
+  EXPECT_EQ(tls_.connects[0].to, *Endpoint::parse("192.0.2.60:5061"));
+  EXPECT_TRUE(requests_to(r, *Endpoint::parse("192.0.2.62:5060")).empty());
+  auto fwd = requests_to(r, *Endpoint::parse("192.0.2.60:5061"));
+  ASSERT_EQ(fwd.size(), 1u);
+  // RFC 5658: the route facing the callee (TLS) first, then the one facing the caller (UDP).
+  ASSERT_EQ(fwd[0]->m.record_routes.size(), 2u);
+  EXPECT_EQ(fwd[0]->m.record_routes[0].uri.port, 5061);
+  EXPECT_EQ(fwd[0]->m.record_routes[0].uri.param("transport"), "tls");
+  EXPECT_EQ(fwd[0]->m.record_routes[1].uri.port, 5060);
+  EXPECT_EQ(fwd[0]->m.vias[0].transport, "TLS");
+
+  // The connection fails (say its certificate was not for secure.test): the next server, at
+  // once, without waiting for Timer B.
+  proxy_->on_flow_closed(1, tls_.connects[0].to, std::make_error_code(std::errc::connection_refused));
+  r = take_now();
+  ASSERT_EQ(tls_.connects.size(), 2u);
+  EXPECT_EQ(tls_.connects[1].server_name, "secure.test");
+  EXPECT_EQ(requests_to(r, *Endpoint::parse("192.0.2.61:5061")).size(), 1u);
+
+  // sips: is TLS whatever the policy says.
+  cfg.domain_policies.clear();
+  make_dns_proxy(cfg, true);
+  tls_.connects.clear();
+  r = authenticated_invite("sips:dave@secure.test", "z9hG4bK-tls2");
+  ASSERT_EQ(tls_.connects.size(), 1u);
+  EXPECT_EQ(tls_.connects[0].server_name, "secure.test");
+  // A sip: URI follows the domain's NAPTR too (only SIPS+D2T here), over the connection
+  // already verified for the domain; its _sip._udp SRV is never used.
+  r = authenticated_invite("sip:dave@secure.test", "z9hG4bK-tls3");
+  EXPECT_EQ(tls_.connects.size(), 1u);
+  EXPECT_EQ(requests_to(r, *Endpoint::parse("192.0.2.60:5061")).size(), 1u);
+  EXPECT_TRUE(requests_to(r, *Endpoint::parse("192.0.2.62:5060")).empty());
+}
+
+TEST_F(ProxyDnsTest, DeniedDomainsGet403BothWaysAndNoQuery) {
+  ProxyConfig cfg = base_config();
+  cfg.domain_policies = {{"evil.test", DomainAction::Deny}, {"*", DomainAction::Allow}};
+  make_dns_proxy(cfg, false);
+  auto r = authenticated_invite("sip:x@evil.test", "z9hG4bK-deny1");
+  EXPECT_NE(find(r, kCaller, 403), nullptr);
+  EXPECT_EQ(dns_.queries, 0u);
+  // From a denied domain, even through a peer.
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:mallory@evil.test", "z9hG4bK-deny2"));
+  r = take();
+  EXPECT_NE(find(r, kCaller, 403), nullptr);
+  EXPECT_TRUE(requests_to(r, kPhoneA).empty());
+  // RequireTls for a caller's domain: over UDP refused.
+  cfg.domain_policies = {{"secure.test", DomainAction::RequireTls}};
+  make_dns_proxy(cfg, false);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:dave@secure.test", "z9hG4bK-deny3"));
+  r = take();
+  EXPECT_NE(find(r, kCaller, 403), nullptr);
+}
+
+TEST_F(ProxyDnsTest, WithoutDnsANameGets503AndNothingIsSent) {
+  make_proxy(base_config());
+  auto r = authenticated_invite("sip:carol@other.test", "z9hG4bK-nodns");
+  EXPECT_NE(find(r, kCaller, 503), nullptr);
+}
+
+TEST_F(ProxyDnsTest, NoServerFoundGets503WithRetryAfter) {
+  make_dns_proxy(base_config(), false);
+  dns_.at_once = true;
+  auto r = authenticated_invite("sip:carol@nowhere.test", "z9hG4bK-nxd");
+  const Out* e = find(r, kCaller, 503);
+  ASSERT_NE(e, nullptr);
+  EXPECT_NE(e->m.find("Retry-After"), nullptr);
 }
 
 }  // namespace
