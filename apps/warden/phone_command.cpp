@@ -1126,8 +1126,10 @@ void Phone::handle(const phone::UaEvent& e) {
       if (stream_) send_media(stream_->close());
       reset_call();
       transfer_of_ = old;
-      const std::string referred_by =
-          e.peer.find('<') != std::string::npos ? e.peer : "<" + e.peer + ">";
+      // RFC 3892 §3: the REFER's Referred-By copied verbatim (with the referral token the
+      // transferor's proxy signed into it); only without one, the referrer as we know it.
+      std::string referred_by = e.referred_by;
+      if (referred_by.empty()) referred_by = e.peer.find('<') != std::string::npos ? e.peer : "<" + e.peer + ">";
       start_call(e.target, "Referred-By: " + referred_by + "\r\n");
       return;
     }

@@ -38,6 +38,21 @@ std::string uri_of(std::string_view value) {
   return std::string(v);
 }
 
+// A Referred-By value to copy into another request: folding (CRLF WSP) becomes spaces; too long
+// or holding other control characters, it is not copied at all ("").
+std::string referred_by_copy(std::string_view value) {
+  if (value.size() > kMaxReferredBy) return {};
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\r' || c == '\n') out.push_back(' ');
+    else if ((u < 0x20 && c != '\t') || u == 0x7f) return {};
+    else out.push_back(c);
+  }
+  return out;
+}
+
 // The status code of a message/sipfrag body ("SIP/2.0 200 OK"), 0 if none.
 std::uint16_t sipfrag_status(std::string_view body) {
   if (body.substr(0, 8) != "SIP/2.0 " || body.size() < 11) return 0;
@@ -382,6 +397,15 @@ void UserAgent::handle_response(const Message& m, base::TimePoint now) {
       return;
     case Purpose::Refer:
       if (c && m.status >= 200) {
+        if ((m.status == 401 || m.status == 407) && authenticator_ && c->refer_auth_answers < 1 && c->dialog) {
+          if (auto hdr = authenticator_(m, req)) {
+            ++c->refer_auth_answers;
+            std::string refer = c->dialog->make_request(Method::Refer, cfg_.transport, cfg_.via_sent_by, rng_,
+                                                        *hdr + c->refer_headers);
+            start_client(std::move(refer), ClientInfo{Purpose::Refer, c->id, nullptr}, now);
+            return;
+          }
+        }
         UaEvent e = make_event(UaEvent::Kind::TransferProgress, c->id);
         e.status = m.status;
         e.reason = std::string(m.reason);
@@ -727,6 +751,7 @@ void UserAgent::handle_in_dialog(const Message& m, std::uint64_t txn, base::Time
       UaEvent e = make_event(UaEvent::Kind::TransferRequested, c->id);
       e.target = uri_of(h->value);
       e.peer = c->peer;
+      if (const auto* rb = m.find(sip::msg::HeaderId::ReferredBy)) e.referred_by = referred_by_copy(rb->value);
       emit(std::move(e));
       notify_transfer(c->id, 100, "Trying", now);  // RFC 3515 §2.4.4: the first NOTIFY at once
       return;
@@ -870,6 +895,8 @@ bool UserAgent::refer(CallId id, std::string_view target, base::TimePoint now) {
   extra.append(cfg_.contact);
   extra.append(">\r\n");
   extra.append(common_headers());
+  c->refer_headers = extra;
+  c->refer_auth_answers = 0;
   std::string refer = c->dialog->make_request(Method::Refer, cfg_.transport, cfg_.via_sent_by, rng_, extra);
   start_client(std::move(refer), ClientInfo{Purpose::Refer, c->id, nullptr}, now);
   pump(now);

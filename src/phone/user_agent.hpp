@@ -76,7 +76,8 @@ struct UaEvent {
     Reoffer,          // the peer re-INVITEs (hold/resume): `sdp` is its offer; answer with answer()
     ReofferAnswered,  // our re-INVITE was answered 2xx: `sdp` is the answer
     ReofferFailed,    // our re-INVITE failed (status): the old session stays
-    TransferRequested,  // the peer sent REFER: `target` is the Refer-To URI, `peer` the referrer
+    TransferRequested,  // the peer sent REFER: `target` is the Refer-To URI, `peer` the referrer,
+                        // `referred_by` its Referred-By value to copy into the new INVITE
     TransferProgress,   // a NOTIFY about our REFER: `status` of the sipfrag
     Redirected,       // a 3xx was followed to `target`
   };
@@ -87,8 +88,15 @@ struct UaEvent {
   std::string sdp;
   std::string peer;
   std::string target;
+  // TransferRequested: the REFER's Referred-By value as received (RFC 3892 §3: the referee copies
+  // it verbatim, signed token and all, into its INVITE), folding turned into spaces; "" when the
+  // REFER had none, or one longer than kMaxReferredBy or holding control characters.
+  std::string referred_by;
 };
 std::string_view to_string(UaEvent::Kind k) noexcept;
+
+// The longest Referred-By value a TransferRequested event carries (a signed token fits).
+inline constexpr std::size_t kMaxReferredBy = 2048;
 
 struct UaStats {
   std::uint64_t unparsable = 0;         // datagrams/frames that did not parse
@@ -132,7 +140,8 @@ class UserAgent {
   bool hangup(CallId id, base::TimePoint now);
   // Established call: re-INVITE with a new offer (hold, resume).
   bool reinvite(CallId id, std::string offer, base::TimePoint now);
-  // Established call: REFER the peer to `target` (blind transfer as the transferor).
+  // Established call: REFER the peer to `target` (blind transfer as the transferor). A 401/407
+  // to the REFER is answered once through the Authenticator, as for BYE.
   bool refer(CallId id, std::string_view target, base::TimePoint now);
   // Transferee: report the progress of the call placed for a REFER on `id` (a NOTIFY with a
   // message/sipfrag status line; final statuses end the implicit subscription).
@@ -180,6 +189,8 @@ class UserAgent {
     std::uint64_t reinvite_txn = 0;
     std::string reinvite_ack;
     int bye_auth_answers = 0;
+    std::string refer_headers;  // our last REFER's headers, to send it again with credentials
+    int refer_auth_answers = 0;
     bool refer_subscription = false;  // we accepted a REFER: NOTIFYs go out on notify_transfer()
   };
   struct ClientInfo {

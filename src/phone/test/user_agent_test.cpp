@@ -455,6 +455,128 @@ TEST(UserAgent, BlindTransferWithRefer) {
   EXPECT_FALSE(p.b.notify_transfer(cb, 200, "OK", p.now));
 }
 
+// RFC 3892 §3: the transferee gets the REFER's Referred-By as received, to copy into its INVITE;
+// here a middle box (the transferor's proxy) has put a signed token into it.
+TEST(UserAgent, TransferCarriesTheReferredByVerbatim) {
+  Pair p;
+  std::string replacement = "\"Alice\" <sip:alice@example.test>;rtoken=eyJh.eyJp.c2ln";
+  p.filter = [&](bool a_to_b, const std::string& bytes) {
+    if (!a_to_b || method_of(bytes) != "REFER") return true;
+    std::string edited = bytes;
+    const std::string original = "Referred-By: <sip:alice@example.test>\r\n";
+    const auto at = edited.find(original);
+    EXPECT_NE(at, std::string::npos) << bytes;
+    if (at != std::string::npos) edited.replace(at, original.size(), "Referred-By: " + replacement + "\r\n");
+    p.b.on_message(edited, false, p.now);
+    return false;
+  };
+  auto [ca, cb] = establish(p);
+  ASSERT_TRUE(p.a.refer(ca, "sip:carol@example.test", p.now));
+  p.run();
+  const UaEvent* tr = Pair::find(p.eb, Kind::TransferRequested);
+  ASSERT_NE(tr, nullptr);
+  EXPECT_EQ(tr->referred_by, replacement);
+  EXPECT_EQ(tr->peer, "sip:alice@example.test");
+  // A value longer than kMaxReferredBy is not copied (the token would not fit anyway).
+  Pair q;
+  replacement = "<sip:alice@example.test>;rtoken=" + std::string(kMaxReferredBy, 'A');
+  q.filter = [&](bool a_to_b, const std::string& bytes) {
+    if (!a_to_b || method_of(bytes) != "REFER") return true;
+    std::string edited = bytes;
+    const auto at = edited.find("Referred-By: ");
+    const auto end = edited.find("\r\n", at);
+    edited.replace(at, end - at, "Referred-By: " + replacement);
+    q.b.on_message(edited, false, q.now);
+    return false;
+  };
+  auto [qa, qb] = establish(q);
+  ASSERT_TRUE(q.a.refer(qa, "sip:carol@example.test", q.now));
+  q.run();
+  const UaEvent* long_tr = Pair::find(q.eb, Kind::TransferRequested);
+  ASSERT_NE(long_tr, nullptr);
+  EXPECT_EQ(long_tr->referred_by, "");
+  EXPECT_EQ(long_tr->target, "sip:carol@example.test");
+  (void)cb;
+  (void)qb;
+}
+
+TEST(UserAgent, ReferWithoutReferredByGivesNone) {
+  Pair p;
+  auto [ca, cb] = establish(p);
+  p.filter = [&](bool a_to_b, const std::string& bytes) {
+    if (!a_to_b || method_of(bytes) != "REFER") return true;
+    std::string edited = bytes;
+    const auto at = edited.find("Referred-By: ");
+    edited.erase(at, edited.find("\r\n", at) + 2 - at);
+    p.b.on_message(edited, false, p.now);
+    return false;
+  };
+  ASSERT_TRUE(p.a.refer(ca, "sip:carol@example.test", p.now));
+  p.run();
+  const UaEvent* tr = Pair::find(p.eb, Kind::TransferRequested);
+  ASSERT_NE(tr, nullptr);
+  EXPECT_EQ(tr->referred_by, "");
+  (void)cb;
+}
+
+// The transferor's proxy challenges the in-dialog REFER (to sign its Referred-By): it is sent
+// again once with credentials; a second challenge is the REFER's final answer.
+TEST(UserAgent, ChallengedReferIsAnsweredOnceWithTheAuthenticator) {
+  Pair p;
+  auto [ca, cb] = establish(p);
+  int asked = 0;
+  p.a.set_authenticator([&](const Message& challenge, const Message& request) -> std::optional<std::string> {
+    ++asked;
+    EXPECT_EQ(challenge.status, 407);
+    EXPECT_EQ(request.method, sip::msg::Method::Refer);
+    return std::string("Proxy-Authorization: Digest username=\"alice\"\r\n");
+  });
+  int challenges = 0;
+  bool always = false;
+  p.filter = [&](bool a_to_b, const std::string& bytes) {
+    if (!a_to_b || method_of(bytes) != "REFER") return true;
+    Message m = parse(bytes);
+    if (m.find("Proxy-Authorization") && !always) return true;
+    ++challenges;
+    p.a.on_message(answer_to(bytes, 407, {}, kChallenge), false, p.now);
+    return false;
+  };
+  ASSERT_TRUE(p.a.refer(ca, "sip:carol@example.test", p.now));
+  p.run();
+  EXPECT_EQ(challenges, 1);
+  EXPECT_EQ(asked, 1);
+  ASSERT_EQ(p.count_sent(p.a_sent, "REFER "), 2);
+  std::vector<std::string> refers;
+  for (const auto& m : p.a_sent)
+    if (method_of(m) == "REFER") refers.push_back(m);
+  const Message first = parse(refers[0]), second = parse(refers[1]);
+  EXPECT_EQ(second.cseq.number, first.cseq.number + 1);
+  EXPECT_NE(second.find("Proxy-Authorization"), nullptr);
+  ASSERT_NE(second.find("Refer-To"), nullptr);
+  EXPECT_EQ(second.find("Refer-To")->value, "<sip:carol@example.test>");
+  EXPECT_EQ(second.find("Referred-By")->value, "<sip:alice@example.test>");
+  const UaEvent* tr = Pair::find(p.eb, Kind::TransferRequested);
+  ASSERT_NE(tr, nullptr);
+  EXPECT_EQ(tr->target, "sip:carol@example.test");
+  // The 407 was not reported as the REFER's outcome: A saw 202 and the NOTIFY's 100 only.
+  std::vector<std::uint16_t> progress;
+  for (const auto& e : p.ea)
+    if (e.kind == Kind::TransferProgress) progress.push_back(e.status);
+  ASSERT_EQ(progress.size(), 2u);
+  EXPECT_EQ(progress[0] + progress[1], 202 + 100);
+  // Challenged again after the credentials: reported once, not looped.
+  p.ea.clear();
+  always = true;
+  challenges = 0;
+  ASSERT_TRUE(p.a.refer(ca, "sip:dave@example.test", p.now));
+  p.run();
+  EXPECT_EQ(challenges, 2);
+  const UaEvent* failed = Pair::find(p.ea, Kind::TransferProgress);
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->status, 407);
+  (void)cb;
+}
+
 TEST(UserAgent, RedirectToTheSameDomainIsFollowed) {
   Pair p;
   bool redirected = false;
