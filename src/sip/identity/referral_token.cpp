@@ -188,6 +188,14 @@ bool parse_address_value(std::string_view value, std::size_t max_params, Address
   return true;
 }
 
+// Whether `value` has the parameter name anywhere (case-insensitive).
+bool mentions_token(std::string_view value) {
+  for (std::size_t i = 0; i + kReferralTokenParam.size() <= value.size(); ++i) {
+    if (cs::iequals(value.substr(i, kReferralTokenParam.size()), kReferralTokenParam)) return true;
+  }
+  return false;
+}
+
 // ---- the JWS
 
 std::size_t nesting_depth(std::string_view text) {
@@ -433,7 +441,9 @@ std::variant<ReferralVerdict, PendingReferral> read_referral(const msg::Message&
     if (h.value.size() > limits.max_referred_by_bytes) return ReferralVerdict::failed(ReferralErrc::TooLarge);
     AddressValue v;
     if (!parse_address_value(h.value, limits.max_params, v)) {
-      return ReferralVerdict::failed(ReferralErrc::MalformedReferredBy);
+      // Unreadable: refused when it may hold a token, otherwise no token was offered.
+      if (mentions_token(h.value)) return ReferralVerdict::failed(ReferralErrc::MalformedReferredBy);
+      continue;
     }
     if (v.rtoken) {
       ++tokens;

@@ -186,9 +186,11 @@ struct PendingReferral {
   DecodedReferral token;
 };
 
-// The INVITE's Referred-By: no header, or one without rtoken → NoToken; more than one
-// Referred-By header carrying a token, a value that does not parse, a token that does not decode,
-// or a header URI that is not the token's referrer → Failed; otherwise Pending.
+// The INVITE's Referred-By: no header, or none with an rtoken parameter → NoToken (a value that
+// does not parse and does not even mention "rtoken" counts as none); more than one Referred-By
+// header when one carries a token, an unreadable value mentioning rtoken, a token that does not
+// decode, or a header URI that is not the token's referrer → Failed; otherwise Pending.
+// Failed therefore always means that a token was offered and is not good.
 std::variant<ReferralVerdict, PendingReferral> read_referral(const msg::Message& invite,
                                                              const ReferralLimits& limits = {});
 

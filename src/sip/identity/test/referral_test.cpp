@@ -412,6 +412,10 @@ TEST_F(ReferralTest, ReferredBySyntax) {
   EXPECT_EQ(check(none->m, &none->m.from.uri, *verifier_, a_chain_).status, ReferralStatus::NoToken);
   auto absent = make_invite("sip:carol@b.test", "sip:alice@c.test", {});
   EXPECT_EQ(check(absent->m, &absent->m.from.uri, *verifier_, a_chain_).status, ReferralStatus::NoToken);
+  // A broken value that does not even mention a token is no token; one that does is refused.
+  auto broken = make_invite("sip:carol@b.test", "sip:alice@c.test", {"Referred-By: <sip:bob@a.test"});
+  EXPECT_EQ(check(broken->m, &broken->m.from.uri, *verifier_, a_chain_).status, ReferralStatus::NoToken);
+  expect_failed(check_call("<sip:bob@a.test;RToken=" + jws), ReferralErrc::MalformedReferredBy);
   // Broken values.
   expect_failed(check_call("<sip:bob@a.test>;rtoken=" + jws + ";rtoken=" + jws), ReferralErrc::MalformedReferredBy);
   expect_failed(check_call("<sip:bob@a.test>;rtoken=\"" + jws + "\""), ReferralErrc::MalformedReferredBy);
