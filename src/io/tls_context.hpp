@@ -1,7 +1,10 @@
 #pragma once
 // TlsOptions and the OpenSSL 3 context built from them for SIP over TLS (RFC 3261 §26.3.1,
 // RFC 5922 for certificate identity). TLS 1.2 is the minimum; renegotiation and compression are
-// off. A client verifies the server's chain and its name by default (set per connection by
+// off. Offered suites, both roles: TLS 1.3's three AEAD suites, and for TLS 1.2 only ECDHE
+// (forward secret) with AES-GCM or ChaCha20-Poly1305 (ECDSA and RSA certificates); key exchange
+// groups X25519, P-256, P-384 (tests/interop/sslscan_test.sh checks what a server offers).
+// A client verifies the server's chain and its name by default (set per connection by
 // StreamTransport: SNI + SSL_set1_host, or the IP address). A server may require and verify a
 // client certificate (mutual TLS).
 // Errors: make_tls_context() returns OpenSSL's error (asio's ssl category) for an unreadable or
@@ -27,5 +30,10 @@ struct TlsOptions {
 enum class TlsRole : std::uint8_t { Server, Client };
 
 base::Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsOptions& options, TlsRole role);
+
+// The suites every context offers, in OpenSSL's list syntax (NUL-terminated), for other TLS
+// users of io/ (HttpsCertificateSource hands them to libcurl).
+const char* tls12_cipher_list() noexcept;
+const char* tls13_cipher_suites() noexcept;
 
 }  // namespace warden::io
