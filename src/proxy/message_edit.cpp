@@ -343,6 +343,14 @@ void build_forward(const msg::Message& req, const ForwardEdits& e, std::string& 
       case msg::HeaderId::RecordRoute:
         if (!rr_done) put_rr();
         break;
+      case msg::HeaderId::From:
+        if (!e.from_value.empty()) {
+          out += "From: ";
+          out += e.from_value;
+          out += "\r\n";
+          continue;
+        }
+        break;
       case msg::HeaderId::Route:
         if (!path_done) put_path();
         if (pops > 0) {
@@ -367,6 +375,7 @@ void build_forward(const msg::Message& req, const ForwardEdits& e, std::string& 
         }
         break;
       default:
+        if (e.drop_identity_and_date && (h.id == msg::HeaderId::Identity || h.id == msg::HeaderId::Date)) continue;
         break;
     }
     put_header(h.name, h.value, out);
@@ -403,6 +412,52 @@ void strip_top_via(const msg::Message& resp, std::string& out) {
   }
   out += "\r\n";
   out += resp.body;
+}
+
+std::string with_uri_param(const msg::NameAddr& na, std::string_view name, std::string_view value) {
+  const std::string_view raw = na.uri.raw;
+  std::string uri;
+  if (na.uri.params.empty()) {
+    const std::size_t q = raw.find('?');
+    const std::size_t at = q == std::string_view::npos ? raw.size() : q;
+    uri.append(raw.substr(0, at));
+    uri += ';';
+    uri.append(name);
+    uri += '=';
+    uri.append(value);
+    uri.append(raw.substr(at));
+  } else {
+    const auto start = static_cast<std::size_t>(na.uri.params.data() - raw.data());
+    uri.append(raw.substr(0, start));
+    std::string_view rest = na.uri.params;
+    while (!rest.empty()) {
+      rest.remove_prefix(1);  // ';'
+      const std::size_t next = rest.find(';');
+      const std::string_view p = rest.substr(0, next);
+      const std::string_view pname = p.substr(0, p.find('='));
+      if (!msg::cs::iequals(pname, name)) {
+        uri += ';';
+        uri.append(p);
+      }
+      if (next == std::string_view::npos) break;
+      rest.remove_prefix(next);
+    }
+    uri += ';';
+    uri.append(name);
+    uri += '=';
+    uri.append(value);
+    uri.append(raw.substr(start + na.uri.params.size()));
+  }
+  std::string out;
+  if (!na.display.empty()) {
+    out.append(na.display);
+    out += ' ';
+  }
+  out += '<';
+  out += uri;
+  out += '>';
+  out.append(na.params);
+  return out;
 }
 
 }  // namespace warden::proxy

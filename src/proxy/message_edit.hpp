@@ -48,6 +48,8 @@ struct ForwardEdits {
   std::string_view path_routes;   // Route values to put first (a registered Path), "" for none
   int max_forwards = 70;          // the value to write
   std::string_view extra_headers; // whole lines ("Name: value\r\n") added at the end of the header section
+  std::string_view from_value;    // a new From value ("" keeps it): the verdict of Identity verification
+  bool drop_identity_and_date = false;  // the request is signed here: the caller's Identity and Date go
 };
 
 // The response a server gives to a request it could not parse (RFC 3261 §8.2.6.1): the Via,
@@ -65,6 +67,11 @@ void set_received_in_response(std::string& response, const sip::msg::Via& via, s
                               std::uint16_t port);
 
 void build_forward(const sip::msg::Message& request, const ForwardEdits& edits, std::string& out);
+
+// The From/To value `na` with the URI parameter `name` set to `value` (every earlier occurrence
+// removed), the URI in angle brackets: how the verification service hands the callee its
+// verdict (RFC 8588 verstat on the From URI).
+std::string with_uri_param(const sip::msg::NameAddr& na, std::string_view name, std::string_view value);
 void strip_top_via(const sip::msg::Message& response, std::string& out);
 
 }  // namespace warden::proxy

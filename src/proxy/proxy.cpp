@@ -15,6 +15,8 @@
 #include "sip/msg/charset.hpp"
 #include "sip/msg/parser.hpp"
 #include "sip/msg/sanity.hpp"
+#include "sip/identity/signer.hpp"
+#include "sip/identity/verifier.hpp"
 #include "sip/resolve/server_locator.hpp"
 #include "sip/txn/txn_table.hpp"
 
@@ -112,6 +114,8 @@ struct Proxy::Impl {
     std::string rr_in;             // our Record-Route facing the caller, "" when not recording
     TransportKind in_kind = TransportKind::Udp;
     std::string extra_headers;     // lines added to every branch (Identity, Date)
+    std::string from_value;        // a From with the verification verdict, "" to keep it
+    bool signed_here = false;      // the caller's Identity and Date are replaced by ours
   };
   // A request waiting for RFC 3263 server location; the server transaction stays open.
   struct Resolving {
@@ -124,6 +128,10 @@ struct Proxy::Impl {
     std::string request_uri;  // the URI located, for the log
     std::string server_name;
     std::string account, spit_caller;  // the call guard's and SPIT scorer's keys, moved here
+    std::string extra_headers;         // what routing_extra held (our Identity and Date)
+    bool signed_here = false;
+    // Set while the certificate for an Identity header is fetched (then this is not DNS).
+    std::shared_ptr<sip::identity::PendingIdentity> identity;
   };
   // A dialog that came through our Record-Route (issue 5, dialog protection): requests inside
   // it are accepted from its parties only, where they sent from or what their Contact names.
@@ -192,6 +200,17 @@ struct Proxy::Impl {
   shield::SpitScorer spit;
   std::string routing_account;      // set by route() for forward_many(): the call guard's account
   std::string routing_spit_caller;  // and the SPIT caller key
+  std::string routing_extra;        // and header lines for every branch (our Identity, Date)
+  bool routing_signed = false;      // and whether the caller's Identity/Date are dropped
+  std::string routing_from;         // and the From with the verification verdict
+  bool routing_trying_sent = false; // and whether the 100 went out already
+
+  // Issue 7: SIP Identity (null when not configured).
+  sip::identity::IdentitySigner* signer = nullptr;
+  sip::identity::IdentityVerifier* verifier = nullptr;
+  sip::identity::CertificateSource* certificates = nullptr;
+  std::uint64_t fetching_sid = 0;  // set while fetch() runs: a certificate that comes at once waits
+  std::optional<base::Result<std::vector<crypto::Certificate>>> fetched_at_once;
   std::unordered_map<std::string, DialogRecord> dialogs;  // by dialog_key()
 
   msg::Message m;  // the message being handled, reused
@@ -802,10 +821,17 @@ struct Proxy::Impl {
 
   void route(const runtime::InboundMessage& in, std::uint64_t sid) {
     route_request(in, sid);
-    // A call the guard counted but that was never forwarded (refused or unroutable) ends here.
+    end_routing();
+  }
+  // A call the guard counted but that was never forwarded (refused or unroutable) ends here.
+  void end_routing() {
     if (!routing_account.empty()) guard.end(routing_account, m.call_id, std::nullopt, clock.now());
     routing_account.clear();
     routing_spit_caller.clear();
+    routing_extra.clear();
+    routing_signed = false;
+    routing_from.clear();
+    routing_trying_sent = false;
   }
 
   enum class Screen { Go, Stop, Divert };
@@ -945,6 +971,26 @@ struct Proxy::Impl {
       authenticated = true;
       account = user + "@" + realm;
     }
+    // Issue 7, SIP Identity: an INVITE of one of our users to another domain is signed (RFC
+    // 8224 §6.1); one from elsewhere to one of our users is verified (§6.2) and the callee gets
+    // the verdict as verstat on the From URI. A caller we authenticated ourselves is verified.
+    if (!in_dialog && m.method == msg::Method::Invite) {
+      if (authenticated && !local_target && signer != nullptr) {
+        sign_request();
+      } else if (local_target && verifier != nullptr) {
+        if (!authenticated) {
+          verify_then_route(in, sid, pop);
+          return;
+        }
+        routing_from = with_uri_param(m.from, "verstat", "TN-Validation-Passed");
+      }
+    }
+    route_after_identity(in, sid, pop, authenticated, account, local_target, in_dialog);
+  }
+
+  void route_after_identity(const runtime::InboundMessage& in, std::uint64_t sid, std::size_t pop,
+                            bool authenticated, const std::string& account, bool local_target, bool in_dialog) {
+    const std::size_t remaining = m.routes.size() - pop;
     if (shield && !in_dialog && m.method == msg::Method::Invite) {
       switch (screen_call(sid, authenticated, account, local_target)) {
         case Screen::Go: break;
@@ -987,6 +1033,109 @@ struct Proxy::Impl {
       return;
     }
     route_to(in, sid, m.request_uri, pop);
+  }
+
+  // ---- SIP Identity (issue 7) ---------------------------------------------------------------
+
+  void sign_request() {
+    const base::WallTime now = clock.wall_now();
+    auto v = signer->identity_for(m, now);
+    if (!v) {
+      // From or To is not an identity a PASSporT can carry: the call goes on unsigned.
+      log.warn("identity: request not signed", {{"call_id", std::string(m.call_id.substr(0, 128))},
+                                                {"error", v.error().message()}});
+      return;
+    }
+    routing_extra = "Identity: " + *v + "\r\nDate: " + sip::identity::IdentitySigner::date_for(now) + "\r\n";
+    routing_signed = true;
+  }
+
+  // The certificate of the INVITE's Identity header is fetched (its info URL, through the
+  // cache), then the request is verified and routed on; the server transaction waits.
+  void verify_then_route(const runtime::InboundMessage& in, std::uint64_t sid, std::size_t pop) {
+    auto read = sip::identity::read_identity(m, verifier->config().limits);
+    if (auto* v = std::get_if<sip::identity::Verdict>(&read)) {
+      route_with_verdict(in, sid, pop, *v);
+      return;
+    }
+    auto pending = std::make_shared<sip::identity::PendingIdentity>(std::get<sip::identity::PendingIdentity>(std::move(read)));
+    if (certificates == nullptr) {
+      route_with_verdict(in, sid, pop,
+                         sip::identity::Verdict::failed(sip::identity::IdentityErrc::CertificateUnavailable, "no fetcher"));
+      return;
+    }
+    respond(sid, 100);
+    auto r = std::make_unique<Resolving>();
+    r->kind = in.kind;
+    r->flow = in.flow;
+    r->local = in.local;
+    r->remote = in.remote;
+    r->raw.assign(m.bytes);
+    r->pops = pop;
+    r->identity = pending;
+    resolving[sid] = std::move(r);
+    fetching_sid = sid;
+    fetched_at_once.reset();
+    certificates->fetch(pending->info_url, [this, sid](base::Result<std::vector<crypto::Certificate>> chain) {
+      if (fetching_sid == sid) {
+        fetched_at_once = std::move(chain);
+        return;
+      }
+      on_certificate(sid, std::move(chain), true);
+    });
+    fetching_sid = 0;
+    if (fetched_at_once) {
+      auto chain = std::move(*fetched_at_once);
+      fetched_at_once.reset();
+      on_certificate(sid, std::move(chain), false);
+    }
+  }
+
+  void on_certificate(std::uint64_t sid, base::Result<std::vector<crypto::Certificate>> chain, bool resume) {
+    auto it = resolving.find(sid);
+    if (it == resolving.end() || !it->second->identity) return;  // cancelled meanwhile
+    std::unique_ptr<Resolving> r = std::move(it->second);
+    resolving.erase(it);
+    const sip::identity::Verdict verdict =
+        chain ? verifier->verify(*r->identity, *chain, clock.wall_now())
+              : sip::identity::Verdict::failed(sip::identity::IdentityErrc::CertificateUnavailable, chain.error().message());
+    if (resume) {
+      resumed_raw = std::move(r->raw);
+      if (!msg::parse_message(resumed_raw, m, cfg.limits, msg::Framing::Datagram).accepted()) return;
+      current_remote = r->remote;
+      current_address = shield::Address::from_bytes(r->remote.address_bytes()).value_or(shield::Address{});
+      current_source = r->remote.address_string();
+    }
+    runtime::InboundMessage in;
+    in.kind = r->kind;
+    in.flow = r->flow;
+    in.local = r->local;
+    in.remote = r->remote;
+    in.bytes = m.bytes;
+    routing_trying_sent = true;
+    route_with_verdict(in, sid, r->pops, verdict);
+    if (resume) {
+      end_routing();
+      pump();
+      flush_shield();
+    }
+  }
+
+  void route_with_verdict(const runtime::InboundMessage& in, std::uint64_t sid, std::size_t pop,
+                          const sip::identity::Verdict& verdict) {
+    if (verdict.status == sip::identity::VerdictStatus::Failed) {
+      log.info("identity failed", {{"call_id", std::string(m.call_id.substr(0, 128))},
+                                   {"reason", std::string(sip::identity::describe(verdict.reason))},
+                                   {"detail", verdict.detail.substr(0, 200)}});
+      // A replayed signature is refused outright (RFC 8224 §6.2.2: 438); other failures reach
+      // the callee as "failed" unless the operator wants them refused too.
+      if (verdict.reason == sip::identity::IdentityErrc::Replayed || cfg.reject_failed_identity) {
+        respond(sid, 438, "Invalid Identity Header");
+        return;
+      }
+    }
+    routing_from = with_uri_param(m.from, "verstat", verdict.verstat());
+    route_after_identity(in, sid, pop, false, {}, true, false);
   }
 
   // True when the in-dialog request being handled may go on; otherwise it has been answered
@@ -1087,9 +1236,9 @@ struct Proxy::Impl {
       return false;
     }
     const CachedUser* cu = find_user(cred->username, realm);
-    auth::DigestVerifier verifier(nonces, nonce_counter, realm);
+    auth::DigestVerifier digest(nonces, nonce_counter, realm);
     const auth::VerifyResult r =
-        verifier.verify(*cred, m.method_text, m.body, cu != nullptr ? &cu->keys : nullptr, clock.wall_now());
+        digest.verify(*cred, m.method_text, m.body, cu != nullptr ? &cu->keys : nullptr, clock.wall_now());
     const std::string account = std::string(cred->username) + "@" + realm;
     if (r.outcome == auth::Outcome::Ok) {
       user = std::string(cred->username);
@@ -1223,8 +1372,12 @@ struct Proxy::Impl {
     r->server_name = lower(uri.host);
     r->account = std::move(routing_account);
     r->spit_caller = std::move(routing_spit_caller);
+    r->extra_headers = std::move(routing_extra);
+    r->signed_here = routing_signed;
     routing_account.clear();
     routing_spit_caller.clear();
+    routing_extra.clear();
+    routing_signed = false;
     sip::resolve::LocateOptions o;
     o.transports.udp = transport(TransportKind::Udp) != nullptr;
     o.transports.tcp = transport(TransportKind::Tcp) != nullptr;
@@ -1275,6 +1428,8 @@ struct Proxy::Impl {
     in.bytes = m.bytes;
     routing_account = std::move(r->account);
     routing_spit_caller = std::move(r->spit_caller);
+    routing_extra = std::move(r->extra_headers);
+    routing_signed = r->signed_here;
     if (!res || res->empty()) {
       log.info("no server found", {{"target", r->request_uri},
                                    {"error", res ? std::string("no targets") : res.error().message()}});
@@ -1286,10 +1441,7 @@ struct Proxy::Impl {
                    true);
     }
     if (resume) {
-      // What route() does after a request handled at once.
-      if (!routing_account.empty()) guard.end(routing_account, m.call_id, std::nullopt, clock.now());
-      routing_account.clear();
-      routing_spit_caller.clear();
+      end_routing();  // what route() does after a request handled at once
       pump();
       flush_shield();
     }
@@ -1325,7 +1477,7 @@ struct Proxy::Impl {
                     std::size_t pop, bool trying_sent = false) {
     // §16.2: 100 Trying for an INVITE we forward (one answered at once, e.g. challenged, gets
     // its final response alone: a spoofed INVITE is not answered with two packets).
-    if (m.method == msg::Method::Invite && !trying_sent) respond(sid, 100);
+    if (m.method == msg::Method::Invite && !trying_sent && !routing_trying_sent) respond(sid, 100);
     auto ctx = std::make_unique<Context>();
     ctx->server_id = sid;
     ctx->kind = in.kind;
@@ -1343,6 +1495,9 @@ struct Proxy::Impl {
     if (prev.rport || prev.host != source) ctx->received = source;
     ctx->rport = prev.rport ? in.remote.port() : 0;
     if (cfg.record_route && dialog_creating(req.method)) ctx->rr_in = record_route_for(in);
+    ctx->extra_headers = routing_extra;
+    ctx->signed_here = routing_signed;
+    ctx->from_value = routing_from;
     const base::TimePoint now = clock.now();
     for (const auto& t : targets) {
       Branch b;
@@ -1388,6 +1543,8 @@ struct Proxy::Impl {
     e.path_routes = t.path;
     e.max_forwards = ctx.req.max_forwards < 0 ? 70 : ctx.req.max_forwards - 1;
     e.extra_headers = ctx.extra_headers;
+    e.from_value = ctx.from_value;
+    e.drop_identity_and_date = ctx.signed_here;
     std::string bytes;
     build_forward(ctx.req, e, bytes);
     const Peer p{t.hop.kind, runtime::kNoFlow, t.hop.endpoint, t.server_name};
@@ -1721,6 +1878,13 @@ void Proxy::on_flow_closed(runtime::FlowId flow, const runtime::Endpoint&, std::
   for (std::uint64_t cid : failed)
     if (auto* ct = im.table.client(cid)) ct->on_transport_error(now);
   im.pump();
+}
+
+void Proxy::use_identity(sip::identity::IdentitySigner* signer, sip::identity::IdentityVerifier* verifier,
+                         sip::identity::CertificateSource* certificates) {
+  impl_->signer = signer;
+  impl_->verifier = verifier;
+  impl_->certificates = certificates;
 }
 
 void Proxy::use_dns(runtime::DnsResolver& dns) {

@@ -56,6 +56,8 @@
 #include "proxy/location.hpp"
 #include "proxy/registrar.hpp"
 #include "runtime/dns.hpp"
+#include "sip/identity/signer.hpp"
+#include "sip/identity/verifier.hpp"
 #include "runtime/event_loop.hpp"
 #include "runtime/transport.hpp"
 #include "shield/address.hpp"
@@ -117,6 +119,7 @@ struct ProxyConfig {
   // against the domain (RFC 5922).
   std::vector<DomainPolicy> domain_policies;
   bool dns_ipv6 = true;  // AAAA records too
+  bool reject_failed_identity = false;  // 438 for any failed Identity, not only replays
   // Dialogs that came through our Record-Route, remembered for dialog protection.
   base::Duration dialog_idle_lifetime = std::chrono::hours(12);
   std::size_t max_dialogs = 200000;
@@ -159,6 +162,15 @@ class Proxy final : public runtime::TransportSink {
   // The DNS port used to find the servers of other domains (RFC 3263); without it a target
   // whose host is a name gets 503. It must outlive the Proxy. Call before start().
   void use_dns(runtime::DnsResolver& dns);
+  // SIP Identity (RFC 8224): with `signer`, INVITEs of authenticated local users to other
+  // domains carry our Identity (and Date) instead of any the caller put there; with `verifier`
+  // and `certificates`, INVITEs from elsewhere to local users are verified (the certificate
+  // fetched from the info URL) and reach the callee with verstat=TN-Validation-Passed,
+  // -Failed or No-TN-Validation on the From URI (any verstat the caller wrote is replaced);
+  // a replayed signature gets 438. Calls from users we authenticated are Passed. Any may be
+  // null; each must outlive the Proxy. Call before start().
+  void use_identity(sip::identity::IdentitySigner* signer, sip::identity::IdentityVerifier* verifier,
+                    sip::identity::CertificateSource* certificates);
   // Loads the bindings from the store. Call once on the loop thread before traffic.
   base::Result<void> start();
 

@@ -5,10 +5,15 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 
 #include "base/error.hpp"
 #include "crypto/csprng.hpp"
+#include "crypto/dev_pki.hpp"
+#include "sip/identity/signer.hpp"
+#include "sip/identity/verifier.hpp"
 #include "proxy/proxy.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/msg/parser.hpp"
@@ -1330,6 +1335,195 @@ TEST_F(ProxyDnsTest, NoServerFoundGets503WithRetryAfter) {
   const Out* e = find(r, kCaller, 503);
   ASSERT_NE(e, nullptr);
   EXPECT_NE(e->m.find("Retry-After"), nullptr);
+}
+
+// ---- issue 7: SIP Identity signed by the caller's proxy, verified by the callee's ------------
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The info URL's certificate, as the HTTPS fetcher would deliver it (or a failure).
+class FakeCertificates final : public sip::identity::CertificateSource {
+ public:
+  void fetch(const std::string& url, Done done) override {
+    urls.push_back(url);
+    if (chain.empty()) {
+      done(base::Errc::Io);
+      return;
+    }
+    done(chain);
+  }
+  std::vector<crypto::Certificate> chain;
+  std::vector<std::string> urls;
+};
+
+class ProxyIdentityTest : public ProxyDnsTest {
+ protected:
+  void SetUp() override {
+    ProxyDnsTest::SetUp();
+    std::string error;
+    auto pki = crypto::ensure_dev_pki(dir_ / "pki", {"example.test"}, error);
+    ASSERT_TRUE(pki) << error;
+    auto key = crypto::EcPrivateKey::from_pem(read_text(pki->server_key));
+    ASSERT_TRUE(key);
+    signer_ = std::make_unique<sip::identity::IdentitySigner>(std::move(*key), "https://example.test/cert.pem", rng_);
+    crypto::TrustStore anchors;
+    ASSERT_TRUE(anchors.add_pem(read_text(pki->ca_certificate)));
+    verifier_ = std::make_unique<sip::identity::IdentityVerifier>(anchors);
+    auto chain = crypto::Certificate::chain_from_pem(read_text(pki->server_certificate));
+    ASSERT_TRUE(chain);
+    certs_.chain = *chain;
+    // bob of other.test, registered at the terminating proxy.
+    store::Binding b;
+    b.aor = "sip:bob@other.test";
+    b.contact = "sip:bob@" + kPhoneB.to_string();
+    b.call_id = "reg-bob-other";
+    b.cseq = 1;
+    b.expires_at = 1'800'000'000 + 7200;
+    ASSERT_TRUE(store_->put_binding(b));
+  }
+  // The terminating proxy of other.test, where example.test's proxy (127.0.0.1) is a peer.
+  void make_terminating(bool reject_failed = false) {
+    ProxyConfig cfg;
+    cfg.domains = {"other.test"};
+    cfg.peers = {*shield::Network::parse(kProxy.address_string())};
+    cfg.reject_failed_identity = reject_failed;
+    term_ = std::make_unique<Proxy>(cfg, loop_, clock_, *store_, rng_, base::Logger{});
+    term_->add_transport(term_udp_);
+    term_->use_identity(nullptr, verifier_.get(), &certs_);
+    ASSERT_TRUE(term_->start());
+  }
+  // The INVITE as example.test's proxy signed and sent it to other.test (192.0.2.50:5080).
+  std::string signed_invite(const std::string& branch) {
+    ProxyConfig cfg = base_config();
+    make_dns_proxy(cfg, false);
+    proxy_->use_identity(signer_.get(), nullptr, nullptr);
+    dns_.at_once = true;
+    // The caller's own Identity header is not passed on: the proxy signs instead.
+    auto r = authenticated_invite("sip:bob@other.test", branch);
+    auto fwd = requests_to(r, *Endpoint::parse("192.0.2.50:5080"));
+    EXPECT_EQ(fwd.size(), 1u);
+    return fwd.empty() ? std::string() : fwd[0]->bytes;
+  }
+  // Delivers `bytes` to the terminating proxy from example.test's proxy; what it sent to bob.
+  std::vector<Out> deliver_to_terminating(const std::string& bytes) {
+    runtime::InboundMessage in;
+    in.kind = TransportKind::Udp;
+    in.local = term_udp_.local_endpoint();
+    in.remote = kProxy;
+    in.bytes = bytes;
+    term_->on_message(in);
+    loop_.advance(std::chrono::milliseconds(20));
+    std::vector<Out> out;
+    for (auto& sent : term_udp_.sent) out.push_back(Out{sent.to, std::move(sent.bytes), {}});
+    term_udp_.sent.clear();
+    for (auto& o : out) EXPECT_TRUE(msg::parse_message(o.bytes, o.m, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+    return out;
+  }
+  static std::string verstat_of(const Out& o) {
+    auto v = o.m.from.uri.param("verstat");
+    return v ? std::string(*v) : std::string("(none)");
+  }
+  RecordingTransport term_udp_{TransportKind::Udp, *Endpoint::parse("192.0.2.50:5080")};
+  std::unique_ptr<Proxy> term_;
+  std::unique_ptr<sip::identity::IdentitySigner> signer_;
+  std::unique_ptr<sip::identity::IdentityVerifier> verifier_;
+  FakeCertificates certs_;
+};
+
+TEST_F(ProxyIdentityTest, TheCallersProxySignsAndTheCalleesProxyVerifies) {
+  const std::string inv = signed_invite("z9hG4bK-id1");
+  ASSERT_FALSE(inv.empty());
+  msg::Message m;
+  ASSERT_TRUE(msg::parse_message(inv, m, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+  const msg::Header* identity = m.find(msg::HeaderId::Identity);
+  ASSERT_NE(identity, nullptr);
+  EXPECT_NE(identity->value.find(";info=<https://example.test/cert.pem>"), std::string_view::npos);
+  EXPECT_NE(m.find(msg::HeaderId::Date), nullptr);
+
+  make_terminating();
+  auto out = deliver_to_terminating(inv);
+  auto to_bob = requests_to(out, kPhoneB);
+  ASSERT_EQ(to_bob.size(), 1u);
+  EXPECT_EQ(verstat_of(*to_bob[0]), "TN-Validation-Passed");
+  EXPECT_EQ(to_bob[0]->m.from.tag, "caller");  // the dialog's identifiers are untouched
+  EXPECT_EQ(certs_.urls, std::vector<std::string>{"https://example.test/cert.pem"});
+
+  // The same INVITE again (a new transaction: a replay by someone who captured it) is refused.
+  std::string replay = inv;
+  const std::string old_branch(m.vias[0].branch);
+  replay.replace(replay.find(old_branch), old_branch.size(), "z9hG4bK-replayed");
+  out = deliver_to_terminating(replay);
+  EXPECT_NE(find(out, kProxy, 438), nullptr);
+  EXPECT_TRUE(requests_to(out, kPhoneB).empty());
+}
+
+TEST_F(ProxyIdentityTest, TamperedFromDateOrSignatureReachTheCalleeAsFailed) {
+  const std::string inv = signed_invite("z9hG4bK-id2");
+  ASSERT_FALSE(inv.empty());
+  make_terminating();
+  struct Case {
+    std::string name, from, to;
+  };
+  msg::Message m;
+  ASSERT_TRUE(msg::parse_message(inv, m, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+  const std::string date(m.find(msg::HeaderId::Date)->value);
+  const std::string ident(m.find(msg::HeaderId::Identity)->value);
+  std::string sig_tampered = ident;
+  sig_tampered[ident.find('.', ident.find('.') + 1) + 5] ^= 0x01;  // one character of the signature
+  if (sig_tampered[ident.find('.', ident.find('.') + 1) + 5] == '.') sig_tampered[ident.find('.', ident.find('.') + 1) + 5] = 'A';
+  const std::vector<Case> cases = {
+      {"from", "sip:alice@example.test", "sip:mallory@example.test"},
+      {"date", date, "Thu, 01 Jan 2015 00:00:00 GMT"},
+      {"signature", ident, sig_tampered},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    std::string t = inv;
+    const std::size_t at = t.find(c.from);
+    ASSERT_NE(at, std::string::npos) << c.name;
+    t.replace(at, c.from.size(), c.to);
+    const std::string old_branch(m.vias[0].branch);
+    t.replace(t.find(old_branch), old_branch.size(), "z9hG4bK-tamper" + std::to_string(++n));
+    auto out = deliver_to_terminating(t);
+    auto to_bob = requests_to(out, kPhoneB);
+    ASSERT_EQ(to_bob.size(), 1u) << c.name;
+    EXPECT_EQ(verstat_of(*to_bob[0]), "TN-Validation-Failed") << c.name;
+  }
+  // No Identity at all: "No-TN-Validation"; a verstat the sender wrote is replaced.
+  std::string plain = inv;
+  const std::size_t line = plain.find("Identity: ");
+  plain.erase(line, plain.find("\r\n", line) + 2 - line);
+  plain.replace(plain.find("<sip:alice@example.test>"), 24, "<sip:alice@example.test;verstat=TN-Validation-Passed>");
+  plain.replace(plain.find(std::string(m.vias[0].branch)), m.vias[0].branch.size(), "z9hG4bK-plain");
+  auto out = deliver_to_terminating(plain);
+  auto to_bob = requests_to(out, kPhoneB);
+  ASSERT_EQ(to_bob.size(), 1u);
+  EXPECT_EQ(verstat_of(*to_bob[0]), "No-TN-Validation");
+  EXPECT_EQ(to_bob[0]->m.from.uri.params.find("Passed"), std::string_view::npos);
+}
+
+TEST_F(ProxyIdentityTest, FailuresAreRefusedWhenTheOperatorSaysSoAndAnUnreachableCertificateFails) {
+  const std::string inv = signed_invite("z9hG4bK-id3");
+  ASSERT_FALSE(inv.empty());
+  certs_.chain.clear();  // the info URL does not answer
+  make_terminating();
+  auto out = deliver_to_terminating(inv);
+  auto to_bob = requests_to(out, kPhoneB);
+  ASSERT_EQ(to_bob.size(), 1u);
+  EXPECT_EQ(verstat_of(*to_bob[0]), "TN-Validation-Failed");
+  make_terminating(true);
+  std::string again = inv;
+  msg::Message m;
+  ASSERT_TRUE(msg::parse_message(inv, m, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+  again.replace(again.find(std::string(m.vias[0].branch)), m.vias[0].branch.size(), "z9hG4bK-again");
+  out = deliver_to_terminating(again);
+  EXPECT_NE(find(out, kProxy, 438), nullptr);
+  EXPECT_TRUE(requests_to(out, kPhoneB).empty());
 }
 
 }  // namespace
