@@ -22,6 +22,9 @@ PACKAGES=(
   # DNS server for the c-ares and RFC 3263 tests (src/io cares_dns_test): the binary only,
   # without the package that starts a system-wide service on port 53
   dnsmasq-base
+  # two-provider tests (tests/interdomain): Kamailio as the other provider, with its TLS module;
+  # socat carries SIPp's TCP over TLS (Debian's SIPp has no TLS)
+  kamailio kamailio-tls-modules socat
   # SIP Identity certificates over HTTPS (src/io HttpsCertificateSource): libcurl with OpenSSL;
   # the TLS policy check of tests/interop/sslscan_test.sh
   libcurl4-openssl-dev sslscan

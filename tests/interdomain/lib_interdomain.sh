@@ -304,3 +304,65 @@ wait_tcp_listen() {
   done
   return 1
 }
+
+# --- warden as a.test ----------------------------------------------------------------------------
+
+# write_warden_a_config FILE PKI_DIR: warden proxy's configuration for a.test.
+# ASSUMED KEYS (the lead is wiring them into apps/warden/settings.cpp; see README.md):
+#   [dns] servers                 the resolver c-ares asks (address:port)
+#   [[domain_policy]] domain/action  "require_tls": requests for b.test leave over TLS only
+#   [tls] ca                      trust anchors for the peers' certificates (the existing key;
+#                                 WARDEN_TLS_CA_KEY=ca_file if the lead names it so)
+# The rest exists today; WARDEN_ASSUMED_KEYS=0 leaves the assumed sections out. [proxy] peers names b.test's proxy (127.0.0.3, where Kamailio's
+# connections come from): its requests for a.test users are not challenged.
+write_warden_a_config() {
+  local file=$1 pki=$2
+  cat >"$file" <<EOF2
+domains = ["a.test"]
+[auth]
+algorithms = ["MD5"]    # all SIPp 3.6.1 computes
+[proxy]
+max_transactions_per_source = 65536
+peers = ["$B_IP/32"]
+[tls]
+certificate = "$pki/a.test.pem"
+private_key = "$pki/a.test.key"
+${WARDEN_TLS_CA_KEY:-ca} = "$pki/ca.pem"
+EOF2
+  [ "${WARDEN_ASSUMED_KEYS:-1}" = 0 ] && return 0   # today's warden: without the keys below
+  cat >>"$file" <<EOF2
+# --- needs the lead's wiring (issue 7) ---
+[dns]
+servers = ["$DNS_IP:$DNS_PORT"]
+ipv6 = false            # dnsmasq has no AAAA records here
+[[domain_policy]]
+domain = "b.test"
+action = "require_tls"
+EOF2
+}
+
+# start_warden_a WARDEN WORKDIR PKI_DIR USER:PASSWORD...: imports the a.test accounts and starts
+# `warden proxy` for a.test on udp+tcp $A_IP:$A_SIP_PORT (its users) and tls $A_IP:$A_TLS_PORT
+# (other providers; the SRV record's port); waits for "ready". Sets WARDEN_PID. Logs:
+# WORKDIR/warden.out, WORKDIR/warden.err. WARDEN_LOG_LEVEL (info by default).
+start_warden_a() {
+  local bin=$1 wdir=$2 pki=$3; shift 3
+  mkdir -p "$wdir"
+  local up out
+  : >"$wdir/accounts.csv"
+  for up in "$@"; do echo "${up%%:*}@a.test,${up#*:}" >>"$wdir/accounts.csv"; done
+  out=$("$bin" user import "$wdir/accounts.csv" --data-dir "$wdir/data" 2>&1) || die "warden user import: $out"
+  write_warden_a_config "$wdir/warden-a.toml" "$pki"
+  "$bin" proxy --config "$wdir/warden-a.toml" --data-dir "$wdir/data" \
+    --listen "udp:$A_IP:$A_SIP_PORT" --listen "tcp:$A_IP:$A_SIP_PORT" --listen "tls:$A_IP:$A_TLS_PORT" \
+    --log-level "${WARDEN_LOG_LEVEL:-info}" >"$wdir/warden.out" 2>"$wdir/warden.err" &
+  WARDEN_PID=$!
+  INTEROP_PIDS+=("$WARDEN_PID")
+  if ! wait_for_line "$wdir/warden.out" '^ready$' 20 "$WARDEN_PID"; then
+    echo "--- warden stdout" >&2; cat "$wdir/warden.out" >&2
+    echo "--- warden stderr (last 30 lines)" >&2; tail -n 30 "$wdir/warden.err" >&2
+    die "warden proxy (a.test) did not print 'ready' within 20 s (config $wdir/warden-a.toml)"
+  fi
+  grep -q "^listening tls:$A_IP:$A_TLS_PORT\$" "$wdir/warden.out" ||
+    die "warden did not report 'listening tls:$A_IP:$A_TLS_PORT' (stdout: $(tr '\n' '|' <"$wdir/warden.out"))"
+}
