@@ -15,6 +15,7 @@
 #include <asio/ssl/stream.hpp>
 #include <asio/write.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -491,6 +492,22 @@ TEST_F(HttpsCertificateTest, ConnectionsOverTheLimitAreClosed) {
     std::this_thread::sleep_for(20ms);
   }
   EXPECT_EQ(server_->served(), 1u);
+}
+
+// The TLS policy of make_tls_context() as a scanner sees it on the certificate server's port:
+// tests/interop/sslscan_check.py judges sslscan's report (TLS 1.2/1.3 only, ECDHE + AEAD only).
+TEST_F(HttpsCertificateTest, SslscanSeesOnlyForwardSecretAeadSuites) {
+  if (!fs::exists("/usr/bin/sslscan")) GTEST_SKIP() << "sslscan is not installed (scripts/install-deps.sh)";
+  start_server(server_options());
+  const fs::path report = dir_ / "scan.xml";
+  const std::string scan = "timeout 120 /usr/bin/sslscan --no-colour --xml=" + report.string() + " 127.0.0.1:" +
+                           std::to_string(server_->local_endpoint().port()) + " > " + (dir_ / "scan.txt").string() +
+                           " 2>&1";
+  ASSERT_EQ(std::system(scan.c_str()), 0) << read_file(dir_ / "scan.txt");
+  const std::string check = "/usr/bin/python3 " WARDEN_SOURCE_DIR "/tests/interop/sslscan_check.py " +
+                            report.string() + " > " + (dir_ / "check.txt").string() + " 2>&1";
+  EXPECT_EQ(std::system(check.c_str()), 0) << read_file(dir_ / "check.txt");
+  EXPECT_GT(server_->connections(), 10u);  // the scan reached this server
 }
 
 }  // namespace
