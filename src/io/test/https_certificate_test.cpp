@@ -494,6 +494,95 @@ TEST_F(HttpsCertificateTest, ConnectionsOverTheLimitAreClosed) {
   EXPECT_EQ(server_->served(), 1u);
 }
 
+// A TLS server on its own thread that answers every request with `response` (a redirect, say),
+// one connection at a time, until destroyed.
+class FixedResponseServer {
+ public:
+  FixedResponseServer(const crypto::DevPki& pki, std::string response)
+      : tls_(asio::ssl::context::tls_server), acceptor_(ctx_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        response_(std::move(response)) {
+    tls_.use_certificate_chain_file(pki.server_certificate.string());
+    tls_.use_private_key_file(pki.server_key.string(), asio::ssl::context::pem);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FixedResponseServer() {
+    stop_ = true;
+    std::error_code ignored;
+    tcp::socket poke(ctx_);
+    poke.connect(acceptor_.local_endpoint(), ignored);  // wakes accept()
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  int requests() const { return requests_; }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      std::error_code ec;
+      asio::ssl::stream<tcp::socket> s(ctx_, tls_);
+      acceptor_.accept(s.lowest_layer(), ec);
+      if (ec || stop_) continue;
+      s.handshake(asio::ssl::stream_base::server, ec);
+      if (ec) continue;
+      std::string head;
+      char buf[1024];
+      while (head.find("\r\n\r\n") == std::string::npos && head.size() < 8192) {
+        const std::size_t n = s.read_some(asio::buffer(buf), ec);
+        if (ec) break;
+        head.append(buf, n);
+      }
+      if (ec) continue;
+      ++requests_;
+      asio::write(s, asio::buffer(response_), ec);
+      s.shutdown(ec);
+    }
+  }
+  asio::io_context ctx_;
+  asio::ssl::context tls_;
+  tcp::acceptor acceptor_;
+  std::string response_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+std::string redirect_to(const std::string& location) {
+  return "HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+}
+
+TEST_F(HttpsCertificateTest, OneRedirectToHttpsIsFollowed) {
+  start_server(server_options());
+  FixedResponseServer redirector(pki_, redirect_to(url()));
+  make_source(source_options());
+  auto r = fetch("https://localhost:" + std::to_string(redirector.port()) + "/moved.pem");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->size(), 2u);
+  EXPECT_EQ(redirector.requests(), 1);
+  EXPECT_EQ(server_->served(), 1u);
+}
+
+TEST_F(HttpsCertificateTest, RedirectToHttpIsRefused) {
+  FixedResponseServer redirector(pki_, redirect_to("http://localhost:1/chain.pem"));
+  make_source(source_options());
+  auto r = fetch("https://localhost:" + std::to_string(redirector.port()) + "/moved.pem");
+  EXPECT_EQ(r.error(), FetchErrc::SchemeRefused);
+  EXPECT_EQ(redirector.requests(), 1);
+}
+
+TEST_F(HttpsCertificateTest, SecondRedirectIsRefused) {
+  // again -> loop_redirector -> redirector: the first redirect is followed, the second is one
+  // too many (redirector is never asked).
+  FixedResponseServer redirector(pki_, "");
+  make_source(source_options());
+  FixedResponseServer loop_redirector(pki_, redirect_to("https://localhost:" + std::to_string(redirector.port()) + "/x"));
+  FixedResponseServer again(pki_, redirect_to("https://localhost:" + std::to_string(loop_redirector.port()) + "/y"));
+  auto r = fetch("https://localhost:" + std::to_string(again.port()) + "/z");
+  EXPECT_EQ(r.error(), FetchErrc::TooManyRedirects);
+  EXPECT_EQ(again.requests(), 1);
+  EXPECT_EQ(loop_redirector.requests(), 1);
+  EXPECT_EQ(redirector.requests(), 0);
+}
+
 // The TLS policy of make_tls_context() as a scanner sees it on the certificate server's port:
 // tests/interop/sslscan_check.py judges sslscan's report (TLS 1.2/1.3 only, ECDHE + AEAD only).
 TEST_F(HttpsCertificateTest, SslscanSeesOnlyForwardSecretAeadSuites) {
