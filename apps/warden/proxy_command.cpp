@@ -7,21 +7,29 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <future>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "base/clock.hpp"
+#include "base/error.hpp"
 #include "crypto/csprng.hpp"
 #include "crypto/dev_pki.hpp"
+#include "io/cares_dns.hpp"
+#include "io/certificate_server.hpp"
 #include "io/event_loop.hpp"
+#include "io/https_certificate_source.hpp"
 #include "io/stream_transport.hpp"
 #include "io/udp_transport.hpp"
 #include "logging.hpp"
 #include "proxy/proxy.hpp"
 #include "settings.hpp"
 #include "sip/auth/digest.hpp"
+#include "sip/identity/signer.hpp"
+#include "sip/identity/verifier.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace warden::app {
@@ -35,6 +43,24 @@ std::string_view scheme_of(runtime::TransportKind k) {
     case runtime::TransportKind::Tls: return "tls";
   }
   return "udp";
+}
+
+// The HTTPS fetcher of info URLs as the verifier's certificate port (same shape, no base).
+class InfoUrlFetcher final : public sip::identity::CertificateSource {
+ public:
+  explicit InfoUrlFetcher(io::HttpsCertificateSource& source) : source_(source) {}
+  void fetch(const std::string& url, Done done) override { source_.fetch(url, std::move(done)); }
+
+ private:
+  io::HttpsCertificateSource& source_;
+};
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return std::nullopt;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
 }
 
 proxy::ProxyConfig proxy_config(const Settings& s) {
@@ -73,6 +99,16 @@ proxy::ProxyConfig proxy_config(const Settings& s) {
   c.destinations.block_international = sh.block_international;
   c.spit.threshold = sh.spit_threshold;
   c.spit.divert_to = sh.spit_divert_to;
+  for (const auto& dp : s.domain_policies) {
+    proxy::DomainPolicy p;
+    p.domain = dp.domain;
+    p.action = dp.action == "deny"          ? proxy::DomainAction::Deny
+               : dp.action == "require_tls" ? proxy::DomainAction::RequireTls
+                                            : proxy::DomainAction::Allow;
+    c.domain_policies.push_back(std::move(p));
+  }
+  c.dns_ipv6 = s.dns.ipv6;
+  c.reject_failed_identity = s.identity.reject_failed;
   if (!sh.scanner_detection) {
     c.shield.scan.user_agents.clear();
     c.shield.scan.from_tag_fingerprints = false;
@@ -116,6 +152,25 @@ int run_proxy(const ProxyOptions& o) {
   std::optional<io::TlsOptions> tls;
   bool wants_tls = false;
   for (const auto& l : s.listens) wants_tls = wants_tls || l.kind == runtime::TransportKind::Tls;
+  // SIP Identity: our signing certificate (the operator's or the development one), the HTTPS
+  // server for it, and the trust anchors for other domains' certificates.
+  const auto& ids = s.identity;
+  const bool identity_needs_pki = (ids.sign || ids.serve_endpoint) && ids.certificate_file.empty();
+  std::optional<crypto::DevPki> dev_pki;
+  if ((wants_tls && s.tls.certificate_file.empty()) || identity_needs_pki ||
+      (ids.verify && ids.trust_anchors.empty() && s.tls.ca_file.empty())) {
+    std::vector<std::string> names = s.domains;
+    for (const auto& l : s.listens) names.push_back(l.endpoint.address_string());
+    if (ids.serve_endpoint) names.push_back(ids.serve_endpoint->address_string());
+    std::string pki_error;
+    auto pki = crypto::ensure_dev_pki(s.data_dir / "pki", names, pki_error);
+    if (!pki) {
+      std::cerr << "warden proxy: cannot create the development certificates in " << (s.data_dir / "pki") << ": "
+                << pki_error << "\n";
+      return 1;
+    }
+    dev_pki = *pki;
+  }
   if (wants_tls) {
     io::TlsOptions t;
     t.require_client_certificate = s.tls.require_client_certificate;
@@ -124,15 +179,7 @@ int run_proxy(const ProxyOptions& o) {
       t.private_key_file = s.tls.private_key_file;
       t.ca_file = s.tls.ca_file;
     } else {
-      std::vector<std::string> names = s.domains;
-      for (const auto& l : s.listens) names.push_back(l.endpoint.address_string());
-      std::string pki_error;
-      auto pki = crypto::ensure_dev_pki(s.data_dir / "pki", names, pki_error);
-      if (!pki) {
-        std::cerr << "warden proxy: cannot create the development certificates in " << (s.data_dir / "pki")
-                  << ": " << pki_error << "\n";
-        return 1;
-      }
+      const crypto::DevPki* pki = &*dev_pki;
       t.certificate_file = pki->server_certificate.string();
       t.private_key_file = pki->server_key.string();
       t.ca_file = s.tls.ca_file.empty() ? pki->ca_certificate.string() : s.tls.ca_file;
@@ -183,11 +230,100 @@ int run_proxy(const ProxyOptions& o) {
     }
   }
   for (auto& t : transports) proxy.add_transport(*t);
+
+  // SIP Identity (RFC 8224): the certificate server, the signer, the verifier.
+  const std::string id_cert = ids.certificate_file.empty() && dev_pki ? dev_pki->server_certificate.string()
+                                                                       : ids.certificate_file;
+  const std::string id_key = ids.private_key_file.empty() && dev_pki ? dev_pki->server_key.string() : ids.private_key_file;
+  std::unique_ptr<io::CertificateServer> cert_server;
+  std::string info_url = ids.info_url;
+  if (ids.serve_endpoint) {
+    io::CertificateServerOptions co;
+    co.bind = *ids.serve_endpoint;
+    co.tls.certificate_file = id_cert;
+    co.tls.private_key_file = id_key;
+    co.path = "/identity.pem";
+    co.chain_file = id_cert;
+    auto server = io::CertificateServer::open(loop, co);
+    if (!server) {
+      std::cerr << "warden proxy: identity.serve: cannot serve the certificate on " << ids.serve << ": "
+                << server.error().message() << "\n";
+      return 1;
+    }
+    cert_server = std::move(*server);
+    if (info_url.empty()) info_url = cert_server->url(cert_server->local_endpoint().address_string());
+  }
+  std::unique_ptr<sip::identity::IdentitySigner> signer;
+  if (ids.sign) {
+    const auto pem = read_file(id_key);
+    auto key = pem ? crypto::EcPrivateKey::from_pem(*pem) : base::Result<crypto::EcPrivateKey>(base::Errc::Io);
+    if (!key) {
+      std::cerr << "warden proxy: identity.private_key: " << id_key << " is not a readable ECDSA P-256 key\n";
+      return 1;
+    }
+    signer = std::make_unique<sip::identity::IdentitySigner>(std::move(*key), info_url, rng);
+  }
+  std::unique_ptr<sip::identity::IdentityVerifier> verifier;
+  std::unique_ptr<io::HttpsCertificateSource> fetcher;
+  std::unique_ptr<InfoUrlFetcher> fetch_port;
+  if (ids.verify) {
+    std::vector<std::string> anchors = ids.trust_anchors;
+    if (anchors.empty()) anchors.push_back(!s.tls.ca_file.empty() ? s.tls.ca_file : dev_pki->ca_certificate.string());
+    crypto::TrustStore store_of_anchors;
+    std::string all_pem;
+    for (const auto& a : anchors) {
+      const auto pem = read_file(a);
+      if (!pem || !store_of_anchors.add_pem(*pem)) {
+        std::cerr << "warden proxy: identity.trust_anchors: " << a << " holds no readable PEM certificate\n";
+        return 1;
+      }
+      all_pem += *pem;
+      if (!all_pem.empty() && all_pem.back() != '\n') all_pem += '\n';
+    }
+    // The HTTPS servers of info URLs are checked against the same anchors.
+    const std::filesystem::path anchors_file = s.data_dir / "identity-anchors.pem";
+    {
+      std::ofstream f(anchors_file, std::ios::binary | std::ios::trunc);
+      f << all_pem;
+      if (!f) {
+        std::cerr << "warden proxy: cannot write " << anchors_file << "\n";
+        return 1;
+      }
+    }
+    sip::identity::VerifierConfig vc;
+    vc.freshness = std::chrono::seconds(ids.freshness);
+    verifier = std::make_unique<sip::identity::IdentityVerifier>(std::move(store_of_anchors), vc);
+    io::HttpsFetchOptions fo;
+    fo.ca_file = anchors_file.string();
+    auto f = io::HttpsCertificateSource::create(loop, fo);
+    if (!f) {
+      std::cerr << "warden proxy: cannot start the certificate fetcher: " << f.error().message() << "\n";
+      return 1;
+    }
+    fetcher = std::move(*f);
+    fetch_port = std::make_unique<InfoUrlFetcher>(*fetcher);
+  }
+  proxy.use_identity(signer.get(), verifier.get(), fetch_port.get());
+
+  // Other domains' servers (RFC 3263) through c-ares on the proxy's loop.
+  io::CaresDnsOptions dns_options;
+  dns_options.servers = s.dns.servers;
+  dns_options.timeout = std::chrono::milliseconds(s.dns.timeout_ms);
+  auto dns = io::CaresDns::create(loop, dns_options);
+  if (!dns) {
+    std::cerr << "warden proxy: cannot start the DNS resolver: " << dns.error().message() << "\n";
+    return 1;
+  }
+  proxy.use_dns(**dns);
   if (auto r = proxy.start(); !r) {
     std::cerr << "warden proxy: cannot load the registrations: " << r.error().message() << "\n";
     return 1;
   }
   loop.start();
+  if (cert_server) {
+    std::cout << "identity certificate " << info_url << "\n";
+    log.info("identity certificate served", {{"url", info_url}});
+  }
   for (auto& t : transports) {
     std::cout << "listening " << scheme_of(t->kind()) << ':' << t->local_endpoint().to_string() << "\n";
     log.info("listening", {{"transport", scheme_of(t->kind())}, {"address", t->local_endpoint().to_string()}});
@@ -199,7 +335,10 @@ int run_proxy(const ProxyOptions& o) {
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
       log.info("SIGHUP: reload");
-      loop.post([&proxy] { proxy.reload(); });
+      loop.post([&proxy, &cert_server] {
+        proxy.reload();
+        if (cert_server) (void)cert_server->reload();
+      });
       continue;
     }
     break;
@@ -218,9 +357,12 @@ int run_proxy(const ProxyOptions& o) {
   const proxy::ProxyStats st = proxy.stats();
   // The proxy forgets the transports before they go: a timer firing between here and stop()
   // (a retransmission, a tarpitted challenge) must not send through a destroyed transport.
-  loop.run_sync([&proxy, &transports] {
+  loop.run_sync([&proxy, &transports, &dns, &fetcher, &cert_server] {
     proxy.remove_transports();
     transports.clear();
+    dns->reset();
+    fetcher.reset();
+    cert_server.reset();
   });
   loop.stop();
   log.info("stopped", {{"requests", st.requests},

@@ -25,7 +25,12 @@ namespace fs = std::filesystem;
 
 // The keys each table accepts; anything else is reported as unknown.
 constexpr std::string_view kTopKeys[] = {"data_dir", "domains", "listen", "tls",   "registrar",
-                                         "auth",     "proxy",   "limits", "log",   "shield"};
+                                         "auth",     "proxy",   "limits", "log",   "shield",
+                                         "dns",      "domain_policy", "identity"};
+constexpr std::string_view kDnsKeys[] = {"servers", "ipv6", "timeout_ms"};
+constexpr std::string_view kDomainPolicyKeys[] = {"domain", "action"};
+constexpr std::string_view kIdentityKeys[] = {"sign",  "verify",        "certificate", "private_key", "info_url",
+                                              "serve", "trust_anchors", "freshness",   "reject_failed"};
 constexpr std::string_view kTlsKeys[] = {"certificate", "private_key", "ca", "require_client_certificate"};
 constexpr std::string_view kRegistrarKeys[] = {"min_expires", "max_expires", "default_expires", "max_contacts"};
 constexpr std::string_view kAuthKeys[] = {"realm", "algorithms", "nonce_lifetime"};
@@ -517,6 +522,87 @@ class Loader {
       for (const auto& k : kLimitKeys) {
         if (!read_uint(*t, "limits", k.name, 1, k.max, s_.limits.*k.member)) return false;
       }
+    }
+
+    if (!section(root, "dns", t)) return false;
+    if (t != nullptr) {
+      if (!check_keys(*t, "dns", kDnsKeys)) return false;
+      if (!read_bool(*t, "dns", "ipv6", s_.dns.ipv6) ||
+          !read_uint(*t, "dns", "timeout_ms", 100, 30000, s_.dns.timeout_ms)) {
+        return false;
+      }
+      if (const toml::node* n = t->get("servers")) {
+        const auto check_server = [](const std::string& text, std::size_t, const std::vector<std::string>&) {
+          if (runtime::Endpoint::parse(text)) return std::string{};
+          return "'" + text + "' is not ADDRESS:PORT (e.g. 127.0.0.1:53 or [::1]:53)";
+        };
+        if (!read_string_array(*n, "dns.servers", s_.dns.server_texts, check_server)) return false;
+        for (const auto& text : s_.dns.server_texts) s_.dns.servers.push_back(*runtime::Endpoint::parse(text));
+      }
+    }
+
+    if (const toml::node* n = root.get("domain_policy")) {
+      where_["domain_policy"] = n->source();
+      const auto* arr = n->as_array();
+      if (arr == nullptr) return wrong_type(*n, "domain_policy", "an array of tables ([[domain_policy]])");
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        const std::string key = "domain_policy[" + std::to_string(i) + "]";
+        const toml::table* e = arr->get(i)->as_table();
+        if (e == nullptr) return wrong_type(*arr->get(i), key, "a table");
+        if (!check_keys(*e, key, kDomainPolicyKeys)) return false;
+        Settings::DomainPolicy dp;
+        bool has_domain = false;
+        if (!read_string(*e, key, "domain", dp.domain, &has_domain)) return false;
+        if (!has_domain) return fail(arr->get(i)->source(), key + ".domain", "is required (a domain name or \"*\")");
+        for (char& c : dp.domain)
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+        if (dp.domain != "*" && !valid_domain(dp.domain))
+          return fail(e->get("domain")->source(), key + ".domain", "'" + dp.domain + "' is not a domain name");
+        dp.action = "allow";
+        if (!read_string(*e, key, "action", dp.action)) return false;
+        if (dp.action != "allow" && dp.action != "deny" && dp.action != "require_tls")
+          return fail(e->get("action")->source(), key + ".action",
+                      "unknown action '" + dp.action + "' (expected allow, deny or require_tls)");
+        for (const auto& earlier : s_.domain_policies)
+          if (earlier.domain == dp.domain)
+            return fail(arr->get(i)->source(), key + ".domain", "'" + dp.domain + "' has a policy already");
+        s_.domain_policies.push_back(std::move(dp));
+      }
+    }
+
+    if (!section(root, "identity", t)) return false;
+    if (t != nullptr) {
+      if (!check_keys(*t, "identity", kIdentityKeys)) return false;
+      auto& id = s_.identity;
+      if (!read_bool(*t, "identity", "sign", id.sign) || !read_bool(*t, "identity", "verify", id.verify) ||
+          !read_bool(*t, "identity", "reject_failed", id.reject_failed) ||
+          !read_uint(*t, "identity", "freshness", 5, 3600, id.freshness) ||
+          !read_string(*t, "identity", "certificate", id.certificate_file) ||
+          !read_string(*t, "identity", "private_key", id.private_key_file) ||
+          !read_string(*t, "identity", "info_url", id.info_url) || !read_string(*t, "identity", "serve", id.serve)) {
+        return false;
+      }
+      id.certificate_file = resolve(id.certificate_file);
+      id.private_key_file = resolve(id.private_key_file);
+      if (id.certificate_file.empty() != id.private_key_file.empty())
+        return fail(t->source(), "identity", "certificate and private_key go together");
+      if (!id.info_url.empty() && !id.info_url.starts_with("https://"))
+        return fail(t->get("info_url")->source(), "identity.info_url", "must be an https:// URL");
+      if (id.info_url.size() > 512)
+        return fail(t->get("info_url")->source(), "identity.info_url", "is longer than 512 bytes");
+      if (!id.serve.empty()) {
+        if (auto e = runtime::Endpoint::parse(id.serve)) id.serve_endpoint = *e;
+        if (!id.serve_endpoint)
+          return fail(t->get("serve")->source(), "identity.serve", "'" + id.serve + "' is not ADDRESS:PORT");
+      }
+      if (const toml::node* n = t->get("trust_anchors")) {
+        const auto any = [](const std::string&, std::size_t, const std::vector<std::string>&) { return std::string{}; };
+        if (!read_string_array(*n, "identity.trust_anchors", id.trust_anchors, any)) return false;
+        for (auto& a : id.trust_anchors) a = resolve(a);
+      }
+      if (id.sign && id.info_url.empty() && id.serve.empty())
+        return fail(t->source(), "identity.sign",
+                    "needs identity.info_url or identity.serve (where others fetch our certificate)");
     }
 
     if (!section(root, "log", t)) return false;

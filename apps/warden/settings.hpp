@@ -14,6 +14,11 @@
 //   [proxy]     record_route = true, max_transactions_per_source = 256
 //   [limits]    max_message_bytes = 65535, max_headers = 128, max_vias = 70, max_body_bytes = 49152
 //   [log]       level = "info", json = false
+//   [dns]       servers = ["127.0.0.1:53"], ipv6 = true, timeout_ms = 1500
+//   [[domain_policy]] domain = "b.example" (or "*"), action = "allow" | "deny" | "require_tls"
+//   [identity]  sign = false, verify = true, certificate = "...", private_key = "...",
+//               info_url = "https://...", serve = "127.0.0.1:8443", trust_anchors = ["ca.pem"],
+//               freshness = 60, reject_failed = false
 //
 // Thread-safety: plain values.
 
@@ -95,6 +100,32 @@ struct Settings {
   } shield;
 
   base::Limits::Sip limits{};
+  // Issue 7: the servers of other domains (RFC 3263) and what may go to and come from them.
+  struct Dns {
+    std::vector<runtime::Endpoint> servers;  // empty: the system's resolv.conf
+    std::vector<std::string> server_texts;   // as written
+    bool ipv6 = true;
+    std::uint32_t timeout_ms = 1500;         // per try (two tries)
+  } dns;
+  struct DomainPolicy {
+    std::string domain;  // lower case, or "*"
+    std::string action;  // "allow", "deny", "require_tls"
+  };
+  std::vector<DomainPolicy> domain_policies;
+  // SIP Identity (RFC 8224/8225): signing calls of our users to other domains, verifying the
+  // calls that come from them, serving our certificate at the info URL.
+  struct Identity {
+    bool sign = false;
+    bool verify = true;
+    std::string certificate_file;  // PEM chain whose leaf is ECDSA P-256 and names our domains;
+    std::string private_key_file;  // empty: the development certificate (with TLS listening)
+    std::string info_url;          // where others fetch it; empty: https://<serve>/identity.pem
+    std::string serve;             // "ADDRESS:PORT" of the HTTPS server for it; empty: not served
+    std::optional<runtime::Endpoint> serve_endpoint;
+    std::vector<std::string> trust_anchors;  // CA files; empty: [tls] ca, else the development CA
+    std::uint32_t freshness = 60;  // seconds of iat tolerance
+    bool reject_failed = false;    // 438 instead of passing "failed" on to the callee
+  } identity;
 
   struct Log {
     base::LogLevel level = base::LogLevel::Info;

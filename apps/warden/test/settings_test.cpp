@@ -423,5 +423,41 @@ TEST(DefaultListens, LoopbackOnTheSipPorts) {
   EXPECT_EQ(d[2].text, "tls:127.0.0.1:5061");
 }
 
+TEST_F(SettingsTest, DnsDomainPolicyAndIdentity) {
+  const Settings d = load("");
+  EXPECT_TRUE(d.dns.servers.empty());
+  EXPECT_TRUE(d.domain_policies.empty());
+  EXPECT_FALSE(d.identity.sign);
+  EXPECT_TRUE(d.identity.verify);
+  const Settings s = load(
+      "[dns]\nservers = [\"127.0.0.1:5353\"]\nipv6 = false\n"
+      "[[domain_policy]]\ndomain = \"B.Example\"\naction = \"require_tls\"\n"
+      "[[domain_policy]]\ndomain = \"*\"\naction = \"deny\"\n"
+      "[identity]\nsign = true\nserve = \"127.0.0.1:8443\"\nfreshness = 30\nreject_failed = true\n");
+  ASSERT_EQ(s.dns.servers.size(), 1u);
+  EXPECT_EQ(s.dns.servers[0], *Endpoint::parse("127.0.0.1:5353"));
+  EXPECT_FALSE(s.dns.ipv6);
+  ASSERT_EQ(s.domain_policies.size(), 2u);
+  EXPECT_EQ(s.domain_policies[0].domain, "b.example");
+  EXPECT_EQ(s.domain_policies[0].action, "require_tls");
+  EXPECT_EQ(s.domain_policies[1].action, "deny");
+  ASSERT_TRUE(s.identity.serve_endpoint);
+  EXPECT_EQ(s.identity.serve_endpoint->port(), 8443);
+  EXPECT_EQ(s.identity.freshness, 30u);
+  EXPECT_TRUE(s.identity.reject_failed);
+
+  EXPECT_THAT(error_of("[dns]\nservers = [\"localhost\"]\n"), HasSubstr("dns.servers[0]"));
+  EXPECT_THAT(error_of("[[domain_policy]]\naction = \"deny\"\n"), HasSubstr("domain_policy[0].domain: is required"));
+  EXPECT_THAT(error_of("[[domain_policy]]\ndomain = \"x.test\"\naction = \"block\"\n"),
+              HasSubstr("domain_policy[0].action: unknown action 'block'"));
+  EXPECT_THAT(error_of("[[domain_policy]]\ndomain = \"x.test\"\n[[domain_policy]]\ndomain = \"X.test\"\n"),
+              HasSubstr("has a policy already"));
+  EXPECT_THAT(error_of("[identity]\ninfo_url = \"http://example.test/cert.pem\"\n"),
+              HasSubstr("identity.info_url: must be an https:// URL"));
+  EXPECT_THAT(error_of("[identity]\nsign = true\n"), HasSubstr("identity.sign: needs identity.info_url or identity.serve"));
+  EXPECT_THAT(error_of("[identity]\nserve = \"here\"\n"), HasSubstr("identity.serve"));
+  EXPECT_THAT(error_of("[identity]\nsigne = true\n"), HasSubstr("did you mean 'identity.sign'"));
+}
+
 }  // namespace
 }  // namespace warden::app
