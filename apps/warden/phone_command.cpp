@@ -32,6 +32,7 @@
 #include "phone/registration.hpp"
 #include "phone/user_agent.hpp"
 #include "sip/auth/digest_client.hpp"
+#include "sip/msg/charset.hpp"
 #include "sip/msg/parser.hpp"
 
 namespace warden::app {
@@ -62,6 +63,19 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
 }
 
 namespace {
+
+// What the caller's identity came with, from the verstat parameter the callee's proxy puts on
+// the From URI (RFC 8588's model, RFC 8224 verification): "verified", "failed", or "none" (no
+// Identity, nothing verified it, or a value we do not know).
+std::string identity_word(std::string_view from_uri) {
+  sip::msg::Uri u;
+  if (!sip::msg::parse_uri(from_uri, u)) return "none";
+  const auto v = u.param("verstat");
+  if (!v) return "none";
+  if (sip::msg::cs::iequals(*v, "TN-Validation-Passed")) return "verified";
+  if (sip::msg::cs::iequals(*v, "TN-Validation-Failed")) return "failed";
+  return "none";
+}
 
 enum Exit : int {
   kOk = 0,
@@ -385,6 +399,7 @@ class Phone final : public runtime::TransportSink {
   std::optional<phone::SdpOrigin> origin_;
   std::string incoming_sdp_;
   std::string incoming_peer_;
+  std::string incoming_identity_;  // "verified", "failed" or "none" (the proxy's verstat)
   std::optional<crypto::DtlsIdentity> identity_;
   std::string fingerprint_;
   MediaSink media_sink_;
@@ -825,7 +840,8 @@ void Phone::on_incoming(const phone::UaEvent& e) {
   call_ = e.call;
   call_timer_.cancel();
   incoming_peer_ = e.peer;
-  say("incoming " + e.peer);
+  incoming_identity_ = identity_word(e.peer);
+  say("incoming " + e.peer + " identity=" + incoming_identity_);
   if (!open_media()) {
     ua_->reject(e.call, 500, "Media Unavailable", loop_.now());
     finish(kMedia);
@@ -1189,6 +1205,7 @@ void Phone::call_ended(const std::string& reason) {
   nlohmann::json j;
   j["peer"] = outgoing_ ? target_ : incoming_peer_;
   j["direction"] = outgoing_ ? "outgoing" : "incoming";
+  if (!outgoing_) j["identity"] = incoming_identity_;
   j["transport"] = transport_name_;
   j["duration_s"] = answered_ ? std::chrono::duration<double>(now - answered_at_).count() : 0.0;
   j["reason"] = reason;
