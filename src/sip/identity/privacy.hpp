@@ -89,7 +89,9 @@ struct PrivacyContext {
   // message has a Contact and addresses must be hidden (else: 500 Privacy Unavailable).
   std::string anonymous_contact;
   // This proxy's hosts ("192.0.2.5", "proxy.a.test", "[2001:db8::5]:5061"): Record-Route
-  // entries naming one of them are ours and kept. Empty: the host of the top Via (ours).
+  // entries naming one of them are ours and kept. Empty: for a request the host of the top
+  // Via (ours); for a response nothing is ours, and hiding removes every Record-Route entry, so
+  // the proxy must fill this in for responses.
   std::vector<std::string> own_hosts;
   std::string caller_address;         // the address the message came from, for the c= check; "" if unknown
   bool media_relay_available = false;  // `Privacy: session;critical` can be honoured
