@@ -24,8 +24,8 @@
 // it has no port count above 1, its protocol runs over UDP (RTP/AVP and its secure and
 // feedback profiles, UDP/TLS/RTP/*, udptl, udp, UDP/DTLS/SCTP; not TCP), and its connection
 // is one unicast IN IP4 or IN IP6 address literal (an FQDN would need DNS; multicast is not
-// relayed). Unspecified addresses (0.0.0.0, ::: hold, or an ICE offer that puts its real
-// addresses in candidates) are relayable; the relay then learns the party's address by latching.
+// relayed). Unspecified addresses (0.0.0.0 or ::, for hold, or in an ICE offer that puts its
+// real addresses in candidates) are relayable; the relay learns the party's address by latching.
 // Thread-safety: pure functions. Errors: those of parse() (SdpErrc) for the input and for the
 // rewritten text (TooLarge if the relay address made it grow over max_bytes);
 // base::Errc::InvalidArgument if `relay_address` is not an address literal of `relay_addr_type`.
