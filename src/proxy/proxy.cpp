@@ -112,6 +112,7 @@ struct Proxy::Impl {
     std::string received;          // for the previous hop's Via, "" for none
     std::uint16_t rport = 0;
     std::string rr_in;             // our Record-Route facing the caller, "" when not recording
+    std::string rr_domain;         // our Record-Route by domain name, for TLS toward another domain
     TransportKind in_kind = TransportKind::Udp;
     std::string extra_headers;     // lines added to every branch (Identity, Date)
     std::string from_value;        // a From with the verification verdict, "" to keep it
@@ -1473,6 +1474,18 @@ struct Proxy::Impl {
 
   std::string record_route_for(const runtime::InboundMessage& in) { return record_route_at(in.local, in.kind); }
 
+  // "<sip:DOMAIN;transport=tls;lr>": the caller's domain when it is ours, else the callee's
+  // when it is ours, else our first domain.
+  std::string domain_record_route(const msg::Message& req) const {
+    std::string_view d = cfg.domains.empty() ? std::string_view("localhost") : std::string_view(cfg.domains.front());
+    if (req.from.uri.is_sip() && req.from.uri.host_kind == msg::HostKind::Name && is_local_host(req.from.uri.host))
+      d = req.from.uri.host;
+    else if (req.request_uri.is_sip() && req.request_uri.host_kind == msg::HostKind::Name &&
+             is_local_host(req.request_uri.host))
+      d = req.request_uri.host;
+    return "<sip:" + lower(d) + ";transport=tls;lr>";
+  }
+
   void forward_many(const runtime::InboundMessage& in, std::uint64_t sid, const std::vector<Target>& targets,
                     std::size_t pop, bool trying_sent = false) {
     // §16.2: 100 Trying for an INVITE we forward (one answered at once, e.g. challenged, gets
@@ -1494,7 +1507,15 @@ struct Proxy::Impl {
     ctx->in_kind = in.kind;
     if (prev.rport || prev.host != source) ctx->received = source;
     ctx->rport = prev.rport ? in.remote.port() : 0;
-    if (cfg.record_route && dialog_creating(req.method)) ctx->rr_in = record_route_for(in);
+    if (cfg.record_route && dialog_creating(req.method)) {
+      // From another domain over TLS, the route back names our domain, not an address: the
+      // other side then locates us by RFC 3263 and verifies our certificate against the
+      // domain (an address cannot be verified against a domain's certificate, RFC 5922).
+      const bool from_other_domain = in.kind == TransportKind::Tls && req.to.tag.empty() && req.from.uri.is_sip() &&
+                                     !is_local_host(req.from.uri.host);
+      ctx->rr_in = from_other_domain ? domain_record_route(req) : record_route_for(in);
+      ctx->rr_domain = domain_record_route(req);
+    }
     ctx->extra_headers = routing_extra;
     ctx->signed_here = routing_signed;
     ctx->from_value = routing_from;
@@ -1530,7 +1551,11 @@ struct Proxy::Impl {
     // routes, the one facing the callee first.
     std::string rr;
     if (!ctx.rr_in.empty()) {
-      if (t.hop.kind != ctx.in_kind) rr = record_route_at(tr->local_endpoint(), t.hop.kind) + ", ";
+      if (!t.server_name.empty() && t.hop.kind == TransportKind::Tls) {
+        if (ctx.rr_domain != ctx.rr_in) rr = ctx.rr_domain + ", ";
+      } else if (t.hop.kind != ctx.in_kind) {
+        rr = record_route_at(tr->local_endpoint(), t.hop.kind) + ", ";
+      }
       rr += ctx.rr_in;
     }
     ForwardEdits e;
@@ -1605,32 +1630,65 @@ struct Proxy::Impl {
       return;
     }
     const std::size_t next = pop;
-    // A name here (a Contact or Record-Route naming a host) is not located for an ACK: it is
-    // dropped, and the callee's 2xx retransmissions end the call (noted in the README).
-    auto hop = m.routes.size() > next ? next_hop_for_uri(m.routes[next].uri) : next_hop_for_uri(m.request_uri);
+    const msg::Uri& dest = m.routes.size() > next ? m.routes[next].uri : m.request_uri;
+    auto hop = next_hop_for_uri(dest);
+    if (!hop && locator && dest.is_sip() && m.max_forwards != 0 && policy_for(dest.host) != DomainAction::Deny) {
+      // A name (another domain's Record-Route): located like any request, then sent to the
+      // first server found; no transaction, so no failover (the 2xx retransmissions retry).
+      auto server_name = std::make_shared<std::string>(lower(dest.host));
+      sip::resolve::LocateOptions o;
+      o.transports.udp = transport(TransportKind::Udp) != nullptr;
+      o.transports.tcp = transport(TransportKind::Tcp) != nullptr;
+      o.transports.tls = transport(TransportKind::Tls) != nullptr;
+      o.require_tls = policy_for(dest.host) == DomainAction::RequireTls;
+      o.use_ipv6 = cfg.dns_ipv6;
+      auto raw = std::make_shared<std::string>(m.bytes);
+      auto src = std::make_shared<runtime::InboundMessage>(in);
+      locator->locate(dest, o, [this, raw, src, pop, server_name](base::Result<sip::resolve::TargetList> res) {
+        if (!res || res->empty()) {
+          counters.dropped++;
+          return;
+        }
+        const sip::resolve::Target* t = res->current();
+        if (transport(t->transport) == nullptr) return;
+        msg::Message ack;
+        if (!msg::parse_message(*raw, ack, cfg.limits, msg::Framing::Datagram).accepted()) return;
+        std::string bytes = build_ack(ack, *src, t->transport, pop);
+        Peer p{t->transport, runtime::kNoFlow, t->endpoint, *server_name};
+        (void)send_to(p, std::move(bytes));
+        counters.forwarded++;
+      }).detach();
+      return;
+    }
     if (!hop || transport(hop->kind) == nullptr || m.max_forwards == 0) {
       counters.dropped++;
       return;
     }
+    std::string bytes = build_ack(m, in, hop->kind, pop);
+    Peer p{hop->kind, runtime::kNoFlow, hop->endpoint, {}};
+    (void)send_to(p, std::move(bytes));
+    counters.forwarded++;
+  }
+
+  // The relayed copy of an ACK for a 2xx, leaving on transport `k`.
+  std::string build_ack(const msg::Message& ack, const runtime::InboundMessage& in, TransportKind k, std::size_t pop) {
     // A branch that is the same for every retransmission of this ACK.
     std::string branch(msg::kBranchCookie);
-    branch += loop_hash(m);
+    branch += loop_hash(ack);
     branch += ".ack.";
-    branch += m.vias.front().branch.substr(0, 64);
-    const std::string via = our_via(hop->kind, branch);
+    branch += ack.vias.front().branch.substr(0, 64);
+    const std::string via = our_via(k, branch);
     ForwardEdits e;
     e.pop_routes = pop;
     e.via = via;
     const std::string source = in.remote.address_string();
-    const msg::Via& prev = m.vias.front();
+    const msg::Via& prev = ack.vias.front();
     e.received = (prev.rport || prev.host != source) ? std::string_view(source) : std::string_view{};
     e.rport = prev.rport ? in.remote.port() : 0;
-    e.max_forwards = m.max_forwards < 0 ? 70 : m.max_forwards - 1;
+    e.max_forwards = ack.max_forwards < 0 ? 70 : ack.max_forwards - 1;
     std::string bytes;
-    build_forward(m, e, bytes);
-    Peer p{hop->kind, runtime::kNoFlow, hop->endpoint, {}};
-    (void)send_to(p, std::move(bytes));
-    counters.forwarded++;
+    build_forward(ack, e, bytes);
+    return bytes;
   }
 
   // ---- responses --------------------------------------------------------------------------
