@@ -126,6 +126,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
     started_ = SteadyTime::clock::now();
     state_ = State::Connecting;
     update_deadline();
+    // From the address we listen on (any port): on a host with several addresses the peer sees
+    // the address its Record-Route and DNS name, and a policy keyed on it holds.
+    const auto remote = to_asio<tcp::endpoint>(remote_);
+    const auto bind_to = to_asio<tcp::endpoint>(owner_->options.bind);
+    if (!bind_to.address().is_unspecified() && bind_to.address().is_v4() == remote.address().is_v4() &&
+        bind_to.address().is_loopback() == remote.address().is_loopback()) {
+      // (Only when both are loopback or both are not: a loopback address cannot reach another
+      // host, and a public one need not be used toward this host's own loopback.)
+      std::error_code ec;
+      socket_.open(remote.protocol(), ec);
+      if (!ec) socket_.bind(tcp::endpoint(bind_to.address(), 0), ec);
+      if (ec) {
+        on_connect(ec);
+        return;
+      }
+    }
     socket_.async_connect(to_asio<tcp::endpoint>(remote_), [self = shared_from_this()](const std::error_code& ec) {
       self->on_connect(ec);
     });
