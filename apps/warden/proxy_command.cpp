@@ -155,7 +155,10 @@ int run_proxy(const ProxyOptions& o) {
   // SIP Identity: our signing certificate (the operator's or the development one), the HTTPS
   // server for it, and the trust anchors for other domains' certificates.
   const auto& ids = s.identity;
-  const bool identity_needs_pki = (ids.sign || ids.serve_endpoint) && ids.certificate_file.empty();
+  // Without an identity certificate of its own, the TLS certificate signs (it names our
+  // domains), or the development one when there is neither.
+  const bool identity_needs_pki =
+      (ids.sign || ids.serve_endpoint) && ids.certificate_file.empty() && s.tls.certificate_file.empty();
   std::optional<crypto::DevPki> dev_pki;
   if ((wants_tls && s.tls.certificate_file.empty()) || identity_needs_pki ||
       (ids.verify && ids.trust_anchors.empty() && s.tls.ca_file.empty())) {
@@ -232,9 +235,14 @@ int run_proxy(const ProxyOptions& o) {
   for (auto& t : transports) proxy.add_transport(*t);
 
   // SIP Identity (RFC 8224): the certificate server, the signer, the verifier.
-  const std::string id_cert = ids.certificate_file.empty() && dev_pki ? dev_pki->server_certificate.string()
-                                                                       : ids.certificate_file;
-  const std::string id_key = ids.private_key_file.empty() && dev_pki ? dev_pki->server_key.string() : ids.private_key_file;
+  std::string id_cert = ids.certificate_file, id_key = ids.private_key_file;
+  if (id_cert.empty() && !s.tls.certificate_file.empty()) {
+    id_cert = s.tls.certificate_file;
+    id_key = s.tls.private_key_file;
+  } else if (id_cert.empty() && dev_pki) {
+    id_cert = dev_pki->server_certificate.string();
+    id_key = dev_pki->server_key.string();
+  }
   std::unique_ptr<io::CertificateServer> cert_server;
   std::string info_url = ids.info_url;
   if (ids.serve_endpoint) {

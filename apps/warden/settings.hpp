@@ -118,7 +118,7 @@ struct Settings {
     bool sign = false;
     bool verify = true;
     std::string certificate_file;  // PEM chain whose leaf is ECDSA P-256 and names our domains;
-    std::string private_key_file;  // empty: the development certificate (with TLS listening)
+    std::string private_key_file;  // empty: [tls] certificate, else the development certificate
     std::string info_url;          // where others fetch it; empty: https://<serve>/identity.pem
     std::string serve;             // "ADDRESS:PORT" of the HTTPS server for it; empty: not served
     std::optional<runtime::Endpoint> serve_endpoint;
