@@ -7,6 +7,7 @@
 #      the call is answered and media flows both ways, then alice hangs up.
 #   2. The INVITE as bob received it, sent again to b.test over TLS from a.test's address (a
 #      replay by someone who captured it): 438, and bob's phone gets no second call.
+#   SRV failover: b.test's first SRV target is down (nothing listens); the call goes to the second.
 #   3. The same with the From changed (alice -> mallory): not refused, but the callee is told
 #      identity failed (verstat=TN-Validation-Failed on the From URI).
 # Runs inside a private network namespace (lib_interdomain.sh): no packet leaves it.
@@ -35,6 +36,11 @@ cd "$W" || exit 1
 log "work folder $W (inside a private network namespace)"
 
 make_pki "$W/pki"
+# RFC 3263 failover on loopback: b.test's first SRV target (priority 0) is an address where
+# nothing listens; its real server comes second (priority 10). a.test must move on at once (the
+# connection is refused) and the call goes through.
+B_SRV_PRIORITY=10
+DNS_EXTRA=(--srv-host="_sips._tcp.b.test,down.b.test,5999,0,100" --host-record="down.b.test,127.0.0.4")
 start_dns "$W"
 
 # start_provider NAME IP SIP_PORT TLS_PORT PEER_IP USER PASSWORD
@@ -120,6 +126,11 @@ grep -q '^media ' "$W/alice.out" && grep -q '^media ' "$W/bob.out" ||
   fail "no media line on both phones (alice: $(grep -c '^media' "$W/alice.out"), bob: $(grep -c '^media' "$W/bob.out"))"
 grep -q -E '^NAPTR|query\[NAPTR\] b\.test' "$W/dnsmasq.log" && log "ok: a.test asked DNS for b.test's NAPTR" ||
   fail "dnsmasq saw no NAPTR query for b.test"
+if grep -q '"trying the next server".*domain=b.test.*target=127.0.0.3:5071' "$W/a/warden.err"; then
+  log "ok: the first SRV target (127.0.0.4:5999) refused; a.test failed over to 127.0.0.3:5071"
+else
+  fail "a.test did not log a failover from the dead SRV target to 127.0.0.3:5071: $(grep -m2 -i 'next server' "$W/a/warden.err")"
+fi
 grep -q 'query\[A\] sip\.a\.test' "$W/dnsmasq.log" && log "ok: b.test looked up sip.a.test (the info URL's host)" ||
   fail "dnsmasq saw no query for sip.a.test: b.test did not fetch the certificate"
 

@@ -92,7 +92,7 @@ make_pki() {
 # start_dns WORKDIR [ADDRESS [PORT]]: dnsmasq (dnsmasq-base) on ADDRESS:PORT ($DNS_IP:$DNS_PORT by
 # default), answering only from its command line (no upstream, no /etc/hosts):
 #   <d> NAPTR 10 100 "S" "SIPS+D2T" "" _sips._tcp.<d>.
-#   _sips._tcp.<d> SRV 0 100 <tls port> sip.<d>.
+#   _sips._tcp.<d> SRV 0 100 <tls port> sip.<d>.      (b.test: priority $B_SRV_PRIORITY when set)
 #   sip.<d> A <proxy address>
 # for d = a.test ($A_IP:$A_TLS_PORT) and b.test ($B_IP:$B_TLS_PORT). DNS_EXTRA (an array) adds
 # dnsmasq options. Sets DNS_PID; waits until it answers a query for sip.b.test.
@@ -101,11 +101,11 @@ start_dns() {
   local args=(--keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --no-poll --pid-file=
               --listen-address="$addr" --bind-interfaces --port="$port" --user=root --log-queries
               --log-facility=- --local-ttl=30)
-  local d ip tls
+  local d ip tls prio
   for d in a b; do
-    if [ $d = a ]; then ip=$A_IP; tls=$A_TLS_PORT; else ip=$B_IP; tls=$B_TLS_PORT; fi
+    if [ $d = a ]; then ip=$A_IP; tls=$A_TLS_PORT; prio=0; else ip=$B_IP; tls=$B_TLS_PORT; prio=${B_SRV_PRIORITY:-0}; fi
     args+=(--naptr-record="$d.test,10,100,S,SIPS+D2T,,_sips._tcp.$d.test"
-           --srv-host="_sips._tcp.$d.test,sip.$d.test,$tls,0,100"
+           --srv-host="_sips._tcp.$d.test,sip.$d.test,$tls,$prio,100"
            --host-record="sip.$d.test,$ip")
   done
   args+=(${DNS_EXTRA[@]+"${DNS_EXTRA[@]}"})
