@@ -1100,19 +1100,8 @@ struct Proxy::Impl {
     const sip::identity::Verdict verdict =
         chain ? verifier->verify(*r->identity, *chain, clock.wall_now())
               : sip::identity::Verdict::failed(sip::identity::IdentityErrc::CertificateUnavailable, chain.error().message());
-    if (resume) {
-      resumed_raw = std::move(r->raw);
-      if (!msg::parse_message(resumed_raw, m, cfg.limits, msg::Framing::Datagram).accepted()) return;
-      current_remote = r->remote;
-      current_address = shield::Address::from_bytes(r->remote.address_bytes()).value_or(shield::Address{});
-      current_source = r->remote.address_string();
-    }
     runtime::InboundMessage in;
-    in.kind = r->kind;
-    in.flow = r->flow;
-    in.local = r->local;
-    in.remote = r->remote;
-    in.bytes = m.bytes;
+    if (!resume_request(*r, resume, in)) return;
     routing_trying_sent = true;
     route_with_verdict(in, sid, r->pops, verdict);
     if (resume) {
@@ -1406,6 +1395,24 @@ struct Proxy::Impl {
     pending.handle = std::move(handle);
   }
 
+  // The request that waited (for DNS or a certificate) as it came in: with `reparse`, `m` and
+  // the current source are set from its saved bytes again (`m` is another message by then).
+  bool resume_request(Resolving& r, bool reparse, runtime::InboundMessage& in) {
+    if (reparse) {
+      resumed_raw = std::move(r.raw);
+      if (!msg::parse_message(resumed_raw, m, cfg.limits, msg::Framing::Datagram).accepted()) return false;
+      current_remote = r.remote;
+      current_address = shield::Address::from_bytes(r.remote.address_bytes()).value_or(shield::Address{});
+      current_source = r.remote.address_string();
+    }
+    in.kind = r.kind;
+    in.flow = r.flow;
+    in.local = r.local;
+    in.remote = r.remote;
+    in.bytes = m.bytes;
+    return true;
+  }
+
   // Server location for the request of server transaction `sid` ended. `resume`: `m` is
   // another message by now, so the request is parsed again from its saved bytes.
   void on_located(std::uint64_t sid, base::Result<sip::resolve::TargetList> res, bool resume) {
@@ -1414,19 +1421,8 @@ struct Proxy::Impl {
     std::unique_ptr<Resolving> r = std::move(it->second);
     resolving.erase(it);
     r->handle.detach();
-    if (resume) {
-      resumed_raw = std::move(r->raw);
-      if (!msg::parse_message(resumed_raw, m, cfg.limits, msg::Framing::Datagram).accepted()) return;
-      current_remote = r->remote;
-      current_address = shield::Address::from_bytes(r->remote.address_bytes()).value_or(shield::Address{});
-      current_source = r->remote.address_string();
-    }
     runtime::InboundMessage in;
-    in.kind = r->kind;
-    in.flow = r->flow;
-    in.local = r->local;
-    in.remote = r->remote;
-    in.bytes = m.bytes;
+    if (!resume_request(*r, resume, in)) return;
     routing_account = std::move(r->account);
     routing_spit_caller = std::move(r->spit_caller);
     routing_extra = std::move(r->extra_headers);
