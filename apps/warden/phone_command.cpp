@@ -67,6 +67,19 @@ namespace {
 // What the caller's identity came with, from the verstat parameter the callee's proxy puts on
 // the From URI (RFC 8588's model, RFC 8224 verification): "verified", "failed", or "none" (no
 // Identity, nothing verified it, or a value we do not know).
+// The caller's URI as shown: without the verstat parameter (the verdict is shown on its own).
+std::string without_verstat(std::string_view uri) {
+  std::string out(uri);
+  for (std::size_t at = out.find(';'); at != std::string::npos; at = out.find(';', at + 1)) {
+    if (out.size() - at > 9 && sip::msg::cs::iequals(std::string_view(out).substr(at, 9), ";verstat=")) {
+      const std::size_t end = out.find_first_of(";?", at + 1);
+      out.erase(at, (end == std::string::npos ? out.size() : end) - at);
+      break;
+    }
+  }
+  return out;
+}
+
 std::string identity_word(std::string_view from_uri) {
   sip::msg::Uri u;
   if (!sip::msg::parse_uri(from_uri, u)) return "none";
@@ -839,9 +852,9 @@ void Phone::on_incoming(const phone::UaEvent& e) {
   }
   call_ = e.call;
   call_timer_.cancel();
-  incoming_peer_ = e.peer;
+  incoming_peer_ = without_verstat(e.peer);
   incoming_identity_ = identity_word(e.peer);
-  say("incoming " + e.peer + " identity=" + incoming_identity_);
+  say("incoming " + incoming_peer_ + " identity=" + incoming_identity_);
   if (!open_media()) {
     ua_->reject(e.call, 500, "Media Unavailable", loop_.now());
     finish(kMedia);
