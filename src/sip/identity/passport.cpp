@@ -1,5 +1,7 @@
 #include "sip/identity/passport.hpp"
 
+#include "sip/identity/jws.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "crypto/base64url.hpp"
@@ -10,31 +12,11 @@ namespace {
 
 using Json = nlohmann::json;  // std::map members: dump() writes them in lexicographic order
 
-std::string dump(const Json& j) {
-  // Compact, UTF-8 kept as is; invalid UTF-8 (never produced here) replaced rather than thrown.
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string dump(const Json& j) { return canonical_json(j); }
 
 const char* kind_name(Party::Kind k) { return k == Party::Kind::Tn ? "tn" : "uri"; }
 
-// The deepest nesting of objects and arrays in `text`, counted without parsing: nlohmann is
-// only handed text whose depth is known to be small.
-std::size_t nesting_depth(std::string_view text) {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') deepest = std::max(deepest, ++depth);
-    else if ((c == '}' || c == ']') && depth > 0) --depth;
-  }
-  return deepest;
-}
+std::size_t nesting_depth(std::string_view text) { return json_nesting_depth(text); }
 
 base::Result<Json> decode_object(std::string_view part, const IdentityLimits& limits) {
   if (part.size() > (limits.max_json_bytes * 4 + 2) / 3) return IdentityErrc::TooLarge;
@@ -158,28 +140,16 @@ std::string passport_claims_json(const Passport& p) {
 }
 
 base::Result<std::string> sign_passport(const Passport& p, const crypto::EcPrivateKey& key) {
-  std::string jws = crypto::base64url_encode(passport_header_json(p)) + "." +
-                    crypto::base64url_encode(passport_claims_json(p));
-  auto sig = crypto::es256_sign(key, jws);
-  if (!sig) return sig.error();
-  jws += '.';
-  jws += crypto::base64url_encode(*sig);
-  return jws;
+  return sign_compact_jws(passport_header_json(p), passport_claims_json(p), key);
 }
 
 base::Result<DecodedPassport> decode_passport(std::string_view jws, const IdentityLimits& limits) {
   if (jws.size() > limits.max_header_bytes) return IdentityErrc::TooLarge;
-  const auto dot1 = jws.find('.');
-  const auto dot2 = dot1 == std::string_view::npos ? dot1 : jws.find('.', dot1 + 1);
-  if (dot2 == std::string_view::npos || jws.find('.', dot2 + 1) != std::string_view::npos) {
-    return IdentityErrc::MalformedHeader;
-  }
-  const std::string_view header = jws.substr(0, dot1);
-  const std::string_view claims = jws.substr(dot1 + 1, dot2 - dot1 - 1);
-  const std::string_view signature = jws.substr(dot2 + 1);
   // The compact form of RFC 8224 §4.1.1 (empty claims) needs the claims rebuilt from the
-  // request; only the full form is accepted.
-  if (header.empty() || claims.empty() || signature.empty()) return IdentityErrc::MalformedHeader;
+  // request; only the full form (three non-empty parts) is accepted.
+  const auto parts = split_compact_jws(jws);
+  if (!parts) return IdentityErrc::MalformedHeader;
+  const std::string_view header = parts->header, claims = parts->claims, signature = parts->signature;
 
   DecodedPassport out;
   auto h = decode_object(header, limits);
@@ -190,7 +160,7 @@ base::Result<DecodedPassport> decode_passport(std::string_view jws, const Identi
   if (auto r = decode_claims(*c, out.passport, limits); !r) return r.error();
   auto sig = crypto::base64url_decode(signature);
   if (!sig || sig->size() != 64) return IdentityErrc::BadEncoding;
-  out.signing_input.assign(jws.substr(0, dot2));
+  out.signing_input.assign(parts->signing_input);
   out.signature = std::move(*sig);
   return out;
 }

@@ -1,5 +1,7 @@
 #include "sip/identity/referral_token.hpp"
 
+#include "sip/identity/jws.hpp"
+
 #include <algorithm>
 #include <array>
 #include <memory>
@@ -54,7 +56,7 @@ std::int64_t seconds_of(base::WallTime t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string dump(const Json& j) { return canonical_json(j); }
 
 const char* kind_name(Party::Kind k) { return k == Party::Kind::Tn ? "tn" : "uri"; }
 
@@ -198,24 +200,7 @@ bool mentions_token(std::string_view value) {
 
 // ---- the JWS
 
-std::size_t nesting_depth(std::string_view text) {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
+std::size_t nesting_depth(std::string_view text) { return json_nesting_depth(text); }
 
 base::Result<Json> json_object(std::string_view part, const ReferralLimits& limits) {
   if (part.size() > (limits.max_json_bytes * 4 + 2) / 3) return ReferralErrc::TooLarge;
@@ -306,15 +291,9 @@ std::string referral_claims_json(const ReferralClaims& c) {
 
 base::Result<DecodedReferral> decode_referral_token(std::string_view jws, const ReferralLimits& limits) {
   if (jws.size() > limits.max_token_bytes) return ReferralErrc::TooLarge;
-  const auto dot1 = jws.find('.');
-  const auto dot2 = dot1 == std::string_view::npos ? dot1 : jws.find('.', dot1 + 1);
-  if (dot2 == std::string_view::npos || jws.find('.', dot2 + 1) != std::string_view::npos) {
-    return ReferralErrc::MalformedToken;
-  }
-  const std::string_view header = jws.substr(0, dot1);
-  const std::string_view claims = jws.substr(dot1 + 1, dot2 - dot1 - 1);
-  const std::string_view signature = jws.substr(dot2 + 1);
-  if (header.empty() || claims.empty() || signature.empty()) return ReferralErrc::MalformedToken;
+  const auto parts = split_compact_jws(jws);
+  if (!parts) return ReferralErrc::MalformedToken;
+  const std::string_view header = parts->header, claims = parts->claims, signature = parts->signature;
   for (auto part : {header, claims, signature}) {
     if (!crypto::is_base64url_alphabet(part)) return ReferralErrc::MalformedToken;
   }
@@ -360,7 +339,7 @@ base::Result<DecodedReferral> decode_referral_token(std::string_view jws, const 
   }
   auto sig = crypto::base64url_decode(signature);
   if (!sig || sig->size() != 64) return ReferralErrc::BadEncoding;
-  out.signing_input.assign(jws.substr(0, dot2));
+  out.signing_input.assign(parts->signing_input);
   out.signature = std::move(*sig);
   return out;
 }
@@ -379,13 +358,7 @@ base::Result<std::string> ReferralSigner::token_for(const Party& referrer, const
   c.referrer = referrer;
   c.referee = referee;
   c.target = target;
-  std::string jws = crypto::base64url_encode(referral_header_json(c)) + "." +
-                    crypto::base64url_encode(referral_claims_json(c));
-  auto sig = crypto::es256_sign(key_, jws);
-  if (!sig) return sig.error();
-  jws += '.';
-  jws += crypto::base64url_encode(*sig);
-  return jws;
+  return sign_compact_jws(referral_header_json(c), referral_claims_json(c), key_);
 }
 
 base::Result<std::string> ReferralSigner::token_for(const msg::Uri& referrer, const msg::Uri& referee,
