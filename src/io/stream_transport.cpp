@@ -188,6 +188,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_handshake(const std::error_code& ec) {
     if (state_ == State::Closed) return;
     if (ec) return close(ec);
+    // Once per flow: who the peer's verified certificate says it is (the client's on accepted
+    // flows, the server's on ours).
+    peer_names_ = verified_peer_names(tls_->native_handle());
     on_open();
   }
 
@@ -268,6 +271,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     msg.local = local_;
     msg.remote = remote_;
     msg.bytes = bytes;
+    msg.peer_names = peer_names_;
     owner_->sink.on_message(msg);
   }
 
@@ -345,6 +349,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Endpoint local_;
   tcp::socket socket_;
   std::optional<asio::ssl::stream<tcp::socket&>> tls_;
+  std::vector<std::string> peer_names_;  // TLS: set once, after the handshake (verified_peer_names)
   sip::msg::StreamFramer framer_;
   std::vector<char> read_buffer_;
   std::deque<std::string> queue_;

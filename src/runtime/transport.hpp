@@ -16,6 +16,7 @@
 // returned is dropped, as a lost datagram would be.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -40,6 +41,13 @@ struct InboundMessage {
   Endpoint local;           // where it arrived
   Endpoint remote;          // its source as the socket saw it (RFC 3581 received / rport)
   std::string_view bytes;   // one complete message; valid only during the call
+  // TLS only: who the peer proved to be (RFC 5922 §7.1): the DNS subjectAltNames, lower case
+  // (the subject's CN when it has none), of the certificate the peer presented on this flow
+  // and that verified against our trust anchors: on an accepted flow the client's certificate
+  // (io::TlsOptions::request_client_certificate / require_client_certificate), on a flow we
+  // opened the server's. Empty for UDP and TCP, for a TLS client without a certificate, and
+  // when verification is off. Valid only during the call, like `bytes` (copy it to keep it).
+  std::span<const std::string> peer_names;
 };
 
 // Receives what a transport delivers. Called on the transport's loop thread.

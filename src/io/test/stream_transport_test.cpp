@@ -54,6 +54,7 @@ TEST_F(StreamTransportTest, RoundTripAndConnectionReuse) {
   EXPECT_NE(got.flow, runtime::kNoFlow);
   EXPECT_EQ(got.local, server->local_endpoint());
   EXPECT_EQ(got.remote.address_string(), "127.0.0.1");
+  EXPECT_TRUE(got.peer_names.empty());  // TCP proves no name
   ASSERT_TRUE(server_sink_.wait_opened(1));
   EXPECT_EQ(server_sink_.opened()[0].flow, got.flow);
 

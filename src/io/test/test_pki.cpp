@@ -53,7 +53,7 @@ Cert new_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key,
          add_ext(x, signer, NID_authority_key_identifier, "keyid") &&
          add_ext(x, signer, NID_key_usage, "critical,digitalSignature") &&
          add_ext(x, signer, NID_ext_key_usage, "serverAuth,clientAuth") &&
-         add_ext(x, signer, NID_subject_alt_name, san);
+         (san == nullptr || add_ext(x, signer, NID_subject_alt_name, san));
   }
   if (!ok || X509_sign(x, issuer_key != nullptr ? issuer_key : key, EVP_sha256()) == 0) return nullptr;
   return cert;
@@ -92,11 +92,36 @@ TestPki make_test_pki() {
   Cert client = new_cert(client_key.get(), "alice.warden.test", ca.get(), ca_key.get(), 4, "DNS:alice.warden.test");
   if (!server || !client) return pki;
 
-  TestPki out{dir, dir + "/ca.pem", dir + "/server.pem", dir + "/server.key",
-              dir + "/client.pem", dir + "/client.key", dir + "/other-ca.pem"};
+  TestPki out;
+  out.dir = dir;
+  out.ca_cert = dir + "/ca.pem";
+  out.server_cert = dir + "/server.pem";
+  out.server_key = dir + "/server.key";
+  out.client_cert = dir + "/client.pem";
+  out.client_key = dir + "/client.key";
+  out.other_ca_cert = dir + "/other-ca.pem";
   if (!write_cert(out.ca_cert, ca.get()) || !write_cert(out.other_ca_cert, other.get()) ||
       !write_cert(out.server_cert, server.get()) || !write_key(out.server_key, server_key.get()) ||
       !write_cert(out.client_cert, client.get()) || !write_key(out.client_key, client_key.get())) {
+    return pki;
+  }
+
+  Key peer_key = new_key(), stranger_key = new_key(), cn_only_key = new_key();
+  if (!peer_key || !stranger_key || !cn_only_key) return pki;
+  Cert peer = new_cert(peer_key.get(), "b.test", ca.get(), ca_key.get(), 5,
+                       "DNS:b.test,DNS:Edge.B.Test,URI:sip:sip.b.test,DNS:*.b.test,IP:127.0.0.2");
+  Cert stranger = new_cert(stranger_key.get(), "b.test", other.get(), other_key.get(), 6, "DNS:b.test");
+  Cert cn_only = new_cert(cn_only_key.get(), "cn-only.test", ca.get(), ca_key.get(), 7, nullptr);
+  if (!peer || !stranger || !cn_only) return pki;
+  out.peer_cert = dir + "/peer.pem";
+  out.peer_key = dir + "/peer.key";
+  out.stranger_cert = dir + "/stranger.pem";
+  out.stranger_key = dir + "/stranger.key";
+  out.cn_only_cert = dir + "/cn-only.pem";
+  out.cn_only_key = dir + "/cn-only.key";
+  if (!write_cert(out.peer_cert, peer.get()) || !write_key(out.peer_key, peer_key.get()) ||
+      !write_cert(out.stranger_cert, stranger.get()) || !write_key(out.stranger_key, stranger_key.get()) ||
+      !write_cert(out.cn_only_cert, cn_only.get()) || !write_key(out.cn_only_key, cn_only_key.get())) {
     return pki;
   }
   return out;

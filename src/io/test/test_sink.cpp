@@ -12,7 +12,8 @@
 namespace warden::io::test {
 
 void TestSink::on_message(const runtime::InboundMessage& msg) {
-  Received r{msg.kind, msg.flow, msg.local, msg.remote, std::string(msg.bytes)};
+  Received r{msg.kind, msg.flow, msg.local, msg.remote, std::string(msg.bytes),
+             std::vector<std::string>(msg.peer_names.begin(), msg.peer_names.end())};
   {
     std::lock_guard lock(mu_);
     messages_.push_back(r);

@@ -21,6 +21,7 @@ struct Received {
   runtime::Endpoint local;
   runtime::Endpoint remote;
   std::string bytes;
+  std::vector<std::string> peer_names;  // InboundMessage::peer_names, copied
 };
 
 struct FlowEvent {

@@ -45,6 +45,7 @@ TEST(UdpTransport, RoundTripWithSymmetricResponse) {
   EXPECT_EQ(got.flow, runtime::kNoFlow);
   EXPECT_EQ(got.remote, (*alice)->local_endpoint());  // received / rport
   EXPECT_EQ(got.local, (*bob)->local_endpoint());
+  EXPECT_TRUE(got.peer_names.empty());
 
   ASSERT_TRUE(alice_sink.wait_messages(1));
   const auto answer = alice_sink.messages()[0];
