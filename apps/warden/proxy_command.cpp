@@ -22,12 +22,14 @@
 #include "io/certificate_server.hpp"
 #include "io/event_loop.hpp"
 #include "io/https_certificate_source.hpp"
+#include "io/udp_media_relay.hpp"
 #include "io/stream_transport.hpp"
 #include "io/udp_transport.hpp"
 #include "logging.hpp"
 #include "proxy/proxy.hpp"
 #include "settings.hpp"
 #include "sip/auth/digest.hpp"
+#include "sip/identity/referral_token.hpp"
 #include "sip/identity/signer.hpp"
 #include "sip/identity/verifier.hpp"
 #include "store/sqlite_store.hpp"
@@ -109,6 +111,10 @@ proxy::ProxyConfig proxy_config(const Settings& s) {
   }
   c.dns_ipv6 = s.dns.ipv6;
   c.reject_failed_identity = s.identity.reject_failed;
+  c.tls_peers = s.proxy.tls_peers;
+  for (const auto& t : s.privacy.trusted)
+    if (auto n = shield::Network::parse(t)) c.trusted.push_back(*n);  // checked when the settings were read
+  c.topology_hiding = s.privacy.topology_hiding;
   if (!sh.scanner_detection) {
     c.shield.scan.user_agents.clear();
     c.shield.scan.from_tag_fingerprints = false;
@@ -203,7 +209,34 @@ int run_proxy(const ProxyOptions& o) {
   base::SystemClock clock;
   crypto::Csprng rng;
   io::EventLoop loop;
+  // The media relay for calls that ask for privacy (their SDP gets the relay's address). Made
+  // before the proxy: the proxy's calls close their relay sessions when it goes.
+  std::unique_ptr<io::UdpMediaRelay> media_relay;
+  if (s.privacy.media_relay) {
+    io::UdpMediaRelayOptions ro;
+    std::optional<runtime::Endpoint> bind;
+    if (!s.privacy.relay_address.empty()) {
+      if (auto e = runtime::Endpoint::from_address(s.privacy.relay_address, 0)) bind = *e;
+    } else {
+      for (const auto& l : s.listens)
+        if (!bind && l.kind == runtime::TransportKind::Udp) bind = l.endpoint;
+      if (!bind && !s.listens.empty()) bind = s.listens.front().endpoint;
+    }
+    if (bind) {
+      ro.bind = *bind;
+      ro.port_min = s.privacy.relay_port_min;
+      ro.port_max = s.privacy.relay_port_max;
+      auto r = io::UdpMediaRelay::create(loop, ro);
+      if (!r) {
+        std::cerr << "warden proxy: privacy.media_relay: cannot start the media relay on " << bind->address_string()
+                  << ": " << r.error().message() << "\n";
+        return 1;
+      }
+      media_relay = std::move(*r);
+    }
+  }
   proxy::Proxy proxy(proxy_config(s), loop, clock, **store, rng, log);
+  if (media_relay) proxy.use_media_relay(*media_relay);
 
   std::vector<std::unique_ptr<runtime::Transport>> transports;
   for (const auto& l : s.listens) {
@@ -272,6 +305,7 @@ int run_proxy(const ProxyOptions& o) {
     signer = std::make_unique<sip::identity::IdentitySigner>(std::move(*key), info_url, rng);
   }
   std::unique_ptr<sip::identity::IdentityVerifier> verifier;
+  std::optional<crypto::TrustStore> anchors_for_referrals;
   std::unique_ptr<io::HttpsCertificateSource> fetcher;
   std::unique_ptr<InfoUrlFetcher> fetch_port;
   if (ids.verify) {
@@ -300,6 +334,7 @@ int run_proxy(const ProxyOptions& o) {
     }
     sip::identity::VerifierConfig vc;
     vc.freshness = std::chrono::seconds(ids.freshness);
+    anchors_for_referrals = store_of_anchors;
     verifier = std::make_unique<sip::identity::IdentityVerifier>(std::move(store_of_anchors), vc);
     io::HttpsFetchOptions fo;
     fo.ca_file = anchors_file.string();
@@ -312,6 +347,35 @@ int run_proxy(const ProxyOptions& o) {
     fetch_port = std::make_unique<InfoUrlFetcher>(*fetcher);
   }
   proxy.use_identity(signer.get(), verifier.get(), fetch_port.get());
+
+  // The transfer token: signed with the identity key, verified like Identity certificates.
+  std::unique_ptr<sip::identity::ReferralSigner> referral_signer;
+  std::unique_ptr<sip::identity::ReferralVerifier> referral_verifier;
+  if (s.transfer.sign) {
+    if (info_url.empty()) {
+      log.info("transfer tokens not signed: no identity.info_url or identity.serve to publish the certificate");
+    } else {
+      const auto pem = read_file(id_key);
+      auto key = pem ? crypto::EcPrivateKey::from_pem(*pem) : base::Result<crypto::EcPrivateKey>(base::Errc::Io);
+      if (!key) {
+        std::cerr << "warden proxy: transfer.sign: " << id_key
+                  << " is not a readable ECDSA P-256 key (set transfer.sign = false, or an identity certificate)\n";
+        return 1;
+      }
+      referral_signer = std::make_unique<sip::identity::ReferralSigner>(std::move(*key), info_url, rng);
+    }
+  }
+  if (s.transfer.verify) {
+    if (!anchors_for_referrals || !fetch_port) {
+      log.info("transfer tokens not verified: identity.verify is off");
+    } else {
+      sip::identity::ReferralConfig rc;
+      rc.max_age = std::chrono::seconds(s.transfer.max_age);
+      referral_verifier = std::make_unique<sip::identity::ReferralVerifier>(*anchors_for_referrals, rc);
+    }
+  }
+  proxy.use_referrals(referral_signer.get(), referral_verifier.get());
+
 
   // Other domains' servers (RFC 3263) through c-ares on the proxy's loop.
   io::CaresDnsOptions dns_options;

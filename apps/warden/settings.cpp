@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <fstream>
@@ -26,7 +27,9 @@ namespace fs = std::filesystem;
 // The keys each table accepts; anything else is reported as unknown.
 constexpr std::string_view kTopKeys[] = {"data_dir", "domains", "listen", "tls",   "registrar",
                                          "auth",     "proxy",   "limits", "log",   "shield",
-                                         "dns",      "domain_policy", "identity"};
+                                         "dns",      "domain_policy", "identity", "privacy", "transfer"};
+constexpr std::string_view kPrivacyKeys[] = {"trusted", "topology_hiding", "media_relay", "relay_address", "relay_ports"};
+constexpr std::string_view kTransferKeys[] = {"sign", "verify", "max_age"};
 constexpr std::string_view kDnsKeys[] = {"servers", "ipv6", "timeout_ms"};
 constexpr std::string_view kDomainPolicyKeys[] = {"domain", "action"};
 constexpr std::string_view kIdentityKeys[] = {"sign",  "verify",        "certificate", "private_key", "info_url",
@@ -35,7 +38,7 @@ constexpr std::string_view kTlsKeys[] = {"certificate", "private_key", "ca", "re
 constexpr std::string_view kRegistrarKeys[] = {"min_expires", "max_expires", "default_expires", "max_contacts"};
 constexpr std::string_view kAuthKeys[] = {"realm", "algorithms", "nonce_lifetime"};
 constexpr std::string_view kProxyKeys[] = {"record_route", "max_transactions_per_source", "peers",
-                                           "allow_any_redirect"};
+                                           "allow_any_redirect", "tls_peers"};
 constexpr std::string_view kShieldKeys[] = {"enabled",      "allow",        "source_rate",
                                             "trusted_rate", "network_rate", "capacity",
                                             "max_auth_failures", "max_auth_failures_per_account",
@@ -463,6 +466,14 @@ class Loader {
       if (const toml::node* n = t->get("peers")) {
         if (!read_string_array(*n, "proxy.peers", s_.proxy.peers, check_network)) return false;
       }
+      if (const toml::node* n = t->get("tls_peers")) {
+        const auto check_peer = [](const std::string& d, std::size_t, const std::vector<std::string>&) {
+          return valid_domain(d) ? std::string{} : "'" + d + "' is not a domain name";
+        };
+        if (!read_string_array(*n, "proxy.tls_peers", s_.proxy.tls_peers, check_peer)) return false;
+        for (auto& d : s_.proxy.tls_peers)
+          std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      }
     }
 
     if (!section(root, "shield", t)) return false;
@@ -603,6 +614,46 @@ class Loader {
       if (id.sign && id.info_url.empty() && id.serve.empty())
         return fail(t->source(), "identity.sign",
                     "needs identity.info_url or identity.serve (where others fetch our certificate)");
+    }
+
+    if (!section(root, "privacy", t)) return false;
+    if (t != nullptr) {
+      if (!check_keys(*t, "privacy", kPrivacyKeys)) return false;
+      auto& pv = s_.privacy;
+      std::string ports;
+      if (!read_bool(*t, "privacy", "topology_hiding", pv.topology_hiding) ||
+          !read_bool(*t, "privacy", "media_relay", pv.media_relay) ||
+          !read_string(*t, "privacy", "relay_address", pv.relay_address) ||
+          !read_string(*t, "privacy", "relay_ports", ports)) {
+        return false;
+      }
+      if (const toml::node* n = t->get("trusted")) {
+        if (!read_string_array(*n, "privacy.trusted", pv.trusted, check_network)) return false;
+      }
+      if (!pv.relay_address.empty() && !runtime::Endpoint::from_address(pv.relay_address, 0))
+        return fail(t->get("relay_address")->source(), "privacy.relay_address",
+                    "'" + pv.relay_address + "' is not an IP address");
+      if (!ports.empty()) {
+        unsigned lo = 0, hi = 0;
+        char dash = 0;
+        std::istringstream in(ports);
+        if (!(in >> lo >> dash >> hi) || dash != '-' || !in.eof() || lo < 1024 || hi > 65535 || lo % 2 != 0 ||
+            hi < lo + 3)
+          return fail(t->get("relay_ports")->source(), "privacy.relay_ports",
+                      "'" + ports + "' is not LOW-HIGH (an even LOW from 1024, HIGH at most 65535, room for two pairs)");
+        pv.relay_port_min = static_cast<std::uint16_t>(lo);
+        pv.relay_port_max = static_cast<std::uint16_t>(hi);
+      }
+    }
+
+    if (!section(root, "transfer", t)) return false;
+    if (t != nullptr) {
+      if (!check_keys(*t, "transfer", kTransferKeys)) return false;
+      auto& tr = s_.transfer;
+      if (!read_bool(*t, "transfer", "sign", tr.sign) || !read_bool(*t, "transfer", "verify", tr.verify) ||
+          !read_uint(*t, "transfer", "max_age", 10, 86400, tr.max_age)) {
+        return false;
+      }
     }
 
     if (!section(root, "log", t)) return false;

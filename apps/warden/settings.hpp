@@ -19,6 +19,9 @@
 //   [identity]  sign = false, verify = true, certificate = "...", private_key = "...",
 //               info_url = "https://...", serve = "127.0.0.1:8443", trust_anchors = ["ca.pem"],
 //               freshness = 60, reject_failed = false
+//   [privacy]   trusted = ["10.0.0.0/8"], topology_hiding = false, media_relay = true,
+//               relay_address = "", relay_ports = "30000-39999"
+//   [transfer]  sign = true, verify = true, max_age = 300
 //
 // Thread-safety: plain values.
 
@@ -75,6 +78,9 @@ struct Settings {
     // is challenged before anything is said about a user.
     std::vector<std::string> peers;
     bool allow_any_redirect = false;  // pass on 3xx to weaker schemes/transports or other domains
+    // Mutual TLS: domains whose servers, connecting to us with a client certificate that
+    // verifies against [tls] ca and names the domain, are peers like those of `peers`.
+    std::vector<std::string> tls_peers;
   } proxy;
 
   // The defences of issue 5 (src/shield). Rates are packets a second; bursts are twice that.
@@ -126,6 +132,21 @@ struct Settings {
     std::uint32_t freshness = 60;  // seconds of iat tolerance
     bool reject_failed = false;    // 438 instead of passing "failed" on to the callee
   } identity;
+  // Privacy (RFC 3323/3325): the trust domain, topology hiding, the media relay for private calls.
+  struct Privacy {
+    std::vector<std::string> trusted;  // networks inside the trust domain (PAI goes there only)
+    bool topology_hiding = false;      // hide our users' addresses toward every untrusted hop
+    bool media_relay = true;           // relay the media of calls that ask for privacy
+    std::string relay_address;         // empty: the first UDP listen address
+    std::uint16_t relay_port_min = 30000;
+    std::uint16_t relay_port_max = 39999;
+  } privacy;
+  // The transfer token (REFER with a signed Referred-By): needs the identity certificate.
+  struct Transfer {
+    bool sign = true;             // REFERs of our users are authenticated and get our token
+    bool verify = true;           // INVITEs to our users with a token: 403 unless it holds
+    std::uint32_t max_age = 300;  // seconds a token stays good
+  } transfer;
 
   struct Log {
     base::LogLevel level = base::LogLevel::Info;

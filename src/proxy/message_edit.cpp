@@ -376,6 +376,11 @@ void build_forward(const msg::Message& req, const ForwardEdits& e, std::string& 
         break;
       default:
         if (e.drop_identity_and_date && (h.id == msg::HeaderId::Identity || h.id == msg::HeaderId::Date)) continue;
+        if (e.drop_referred_by && h.id == msg::HeaderId::ReferredBy) continue;
+        if (!e.consumed_realm.empty() && h.id == msg::HeaderId::ProxyAuthorization) {
+          msg::Credentials c;
+          if (msg::parse_credentials(h.value, c) && msg::cs::iequals(c.realm, e.consumed_realm)) continue;
+        }
         break;
     }
     put_header(h.name, h.value, out);

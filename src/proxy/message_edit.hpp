@@ -50,6 +50,10 @@ struct ForwardEdits {
   std::string_view extra_headers; // whole lines ("Name: value\r\n") added at the end of the header section
   std::string_view from_value;    // a new From value ("" keeps it): the verdict of Identity verification
   bool drop_identity_and_date = false;  // the request is signed here: the caller's Identity and Date go
+  bool drop_referred_by = false;  // a Referred-By of ours is in extra_headers: the caller's go
+  // Proxy-Authorization values for this realm go: the credentials were checked here, are of no
+  // use downstream and name the user (a privacy leak toward other domains). "" keeps them all.
+  std::string_view consumed_realm;
 };
 
 // The response a server gives to a request it could not parse (RFC 3261 §8.2.6.1): the Via,

@@ -15,8 +15,12 @@
 #include "sip/msg/charset.hpp"
 #include "sip/msg/parser.hpp"
 #include "sip/msg/sanity.hpp"
+#include "sip/msg/serializer.hpp"
+#include "sip/identity/contact_token.hpp"
+#include "sip/identity/privacy.hpp"
 #include "sip/identity/signer.hpp"
 #include "sip/identity/verifier.hpp"
+#include "sip/sdp/media_rewrite.hpp"
 #include "sip/resolve/server_locator.hpp"
 #include "sip/txn/txn_table.hpp"
 
@@ -92,6 +96,31 @@ struct Proxy::Impl {
     bool done = false;         // a final response came, or the branch failed
     bool cancel_wanted = false;
     bool cancel_sent = false;
+    bool hidden = false;           // left with the caller's addresses hidden (privacy, topology hiding)
+    bool from_anonymized = false;  // left with an anonymous From
+  };
+  // The media relay sessions of one call, one per m= line of the offer (nullopt: not relayed).
+  // Held by the call's transactions and its dialog; the last one gone closes the sessions.
+  struct RelayCall {
+    runtime::MediaRelay* relay = nullptr;
+    std::vector<std::optional<runtime::RelayAllocation>> lines;
+    RelayCall() = default;
+    RelayCall(const RelayCall&) = delete;
+    RelayCall& operator=(const RelayCall&) = delete;
+    ~RelayCall() {
+      for (const auto& l : lines)
+        if (l) relay->close(l->id);
+    }
+  };
+  // What route_request() learns for forward_many() beyond the call guard's keys (issue 7).
+  struct RoutingMore {
+    bool privacy_check = false;     // privacy rules run on every branch's copy
+    bool anonymize_from = false;    // our authenticated caller asked for privacy
+    std::string asserted_identity;  // "sip:alice@a.test": the caller we authenticated
+    std::string consumed_realm;     // its credentials' realm (removed from the copies)
+    bool drop_referred_by = false;  // our Referred-By is in routing_extra
+    bool referral_done = false;     // the INVITE's transfer token was checked
+    std::string request_uri;        // a contact token's original URI: the new Request-URI
   };
   struct Context {
     std::uint64_t server_id = 0;
@@ -117,6 +146,14 @@ struct Proxy::Impl {
     std::string extra_headers;     // lines added to every branch (Identity, Date)
     std::string from_value;        // a From with the verification verdict, "" to keep it
     bool signed_here = false;      // the caller's Identity and Date are replaced by ours
+    // Privacy and the media relay (issue 7).
+    RoutingMore more;
+    bool private_dialog = false;   // an in-dialog request from a caller whose dialog is private
+    bool private_caller = false;   // a branch left with the caller hidden: the dialog stays private
+    std::uint16_t privacy_refusal = 0;  // a branch could not be made private: answer this
+    std::string_view privacy_reason;
+    std::shared_ptr<RelayCall> relay;   // the call's relay sessions, when its media is relayed
+    runtime::RelaySide offer_side = runtime::RelaySide::A;  // the side this request's SDP came from
   };
   // A request waiting for RFC 3263 server location; the server transaction stays open.
   struct Resolving {
@@ -133,6 +170,12 @@ struct Proxy::Impl {
     bool signed_here = false;
     // Set while the certificate for an Identity header is fetched (then this is not DNS).
     std::shared_ptr<sip::identity::PendingIdentity> identity;
+    RoutingMore more;
+    // Set while the certificate for a transfer token is fetched (issue 7).
+    std::shared_ptr<sip::identity::PendingReferral> referral;
+    bool authenticated = false;
+    std::string from_value;
+    std::string caller;  // the identity the token's referee must be, "" for none
   };
   // A dialog that came through our Record-Route (issue 5, dialog protection): requests inside
   // it are accepted from its parties only, where they sent from or what their Contact names.
@@ -143,6 +186,9 @@ struct Proxy::Impl {
     std::optional<base::TimePoint> answered;  // the 2xx of an INVITE
     std::string account;      // the call guard's account, "" for none
     std::string spit_caller;  // the SPIT scorer's caller key, "" for none
+    std::string caller_tag;   // the From tag of the request that created it
+    bool private_caller = false;  // the caller's requests leave hidden (privacy asked)
+    std::shared_ptr<RelayCall> relay;  // its media relay sessions, if any
     void add(const shield::Address& a) {
       for (std::size_t i = 0; i < count; ++i)
         if (parties[i] == a) return;
@@ -205,6 +251,14 @@ struct Proxy::Impl {
   bool routing_signed = false;      // and whether the caller's Identity/Date are dropped
   std::string routing_from;         // and the From with the verification verdict
   bool routing_trying_sent = false; // and whether the 100 went out already
+  RoutingMore routing_more;         // and the rest (issue 7)
+  msg::Uri routing_target;          // parsed from routing_more.request_uri
+
+  // Issue 7: privacy, the media relay, the transfer token.
+  runtime::MediaRelay* relay = nullptr;
+  sip::identity::ReferralSigner* referral_signer = nullptr;
+  const sip::identity::ReferralVerifier* referral_verifier = nullptr;
+  std::string contact_key;  // for contact tokens; new at every start
 
   // Issue 7: SIP Identity (null when not configured).
   sip::identity::IdentitySigner* signer = nullptr;
@@ -248,12 +302,13 @@ struct Proxy::Impl {
         log(std::move(lg)),
         table(cfg.timers, cfg.max_transactions_per_source),
         location(&s),
-        nonces(base::random_token(r, 32), cfg.nonce_lifetime),
+        nonces(base::random_token(r, 256), cfg.nonce_lifetime),
         call_hash(random_key(r)),
         destinations(cfg.destinations),
         guard(cfg.call_guard, call_hash),
         spit(cfg.spit, call_hash) {
     for (auto& d : cfg.domains) local_hosts.push_back(lower(d));
+    contact_key = base::random_token(r, 256);
     if (cfg.shield_enabled) {
       shield::ShieldConfig sc = cfg.shield;
       if (sc.hash_key == shield::KeyedHash::Key{}) rng.fill(std::as_writable_bytes(std::span(sc.hash_key)));
@@ -324,6 +379,11 @@ struct Proxy::Impl {
     if (auto a = contact_address(ctx.req.contacts)) d.add(*a);
     d.add(current_address);
     if (auto a = contact_address(m.contacts)) d.add(*a);
+    if (ctx.req.to.tag.empty()) {
+      d.caller_tag = ctx.req.from.tag;
+      d.private_caller = d.private_caller || ctx.private_caller;
+      if (!d.relay) d.relay = ctx.relay;
+    }
     if (m.status >= 200 && ctx.req.method == msg::Method::Invite && !d.answered) {
       d.answered = now;
       d.account = ctx.account;
@@ -833,6 +893,7 @@ struct Proxy::Impl {
     routing_signed = false;
     routing_from.clear();
     routing_trying_sent = false;
+    routing_more = RoutingMore{};
   }
 
   enum class Screen { Go, Stop, Divert };
@@ -932,9 +993,23 @@ struct Proxy::Impl {
       }
     }
     const bool in_dialog = !m.to.tag.empty();
+    // Issue 7: a request for a Contact we hid (a token at our address) goes to the contact the
+    // token holds; one we cannot read is not ours to route (404).
+    if (in_dialog && pop && remaining == 0 && looks_like_contact_token(m.request_uri)) {
+      auto original = sip::identity::read_contact_token(contact_key, m.request_uri.user);
+      if (!original) {
+        respond(sid, 404, "Unknown Contact");
+        return;
+      }
+      routing_more.request_uri = std::move(*original);
+      if (!msg::parse_uri(routing_more.request_uri, routing_target)) {
+        respond(sid, 404, "Unknown Contact");
+        return;
+      }
+    }
     // In a dialog that came through our Record-Route, the Request-URI is the remote target (a
     // Contact), not an address-of-record to look up (§16.4 with §12.2.1.1).
-    const bool local_target = remaining == 0 && is_local_domain_uri(m.request_uri) &&
+    const bool local_target = remaining == 0 && routing_more.request_uri.empty() && is_local_domain_uri(m.request_uri) &&
                               !(in_dialog && pop && !is_us(m.request_uri));
     if (m.method == msg::Method::Register && local_target) {
       on_register(in, sid);
@@ -971,13 +1046,54 @@ struct Proxy::Impl {
       }
       authenticated = true;
       account = user + "@" + realm;
+      routing_more.asserted_identity = "sip:" + account;
+      routing_more.consumed_realm = realm;
     }
+    // Issue 7, the transfer token: a REFER of one of our users inside a dialog is
+    // authenticated and leaves with our signed Referred-By (referrer, referee, target, time).
+    if (in_dialog && from_local && m.method == msg::Method::Refer && referral_signer != nullptr) {
+      const std::string realm = lower(m.from.uri.host);
+      std::string user;
+      if (!authenticate(sid, true, realm, user)) return;
+      if (user != m.from.uri.user) {
+        respond(sid, 403, "From Does Not Match Credentials");
+        return;
+      }
+      routing_more.consumed_realm = realm;
+      const std::string referrer_text = "sip:" + user + "@" + realm;
+      msg::Uri referrer;
+      if (msg::parse_uri(referrer_text, referrer)) {
+        auto rb = referral_signer->referred_by_for(m, referrer, clock.wall_now());
+        if (rb) {
+          routing_extra += "Referred-By: " + *rb + "\r\n";
+          routing_more.drop_referred_by = true;
+        } else if (rb.error() == sip::identity::ReferralErrc::MalformedReferredBy) {
+          respond(sid, 400, "Bad Refer-To");
+          return;
+        } else {
+          log.warn("transfer: REFER not signed", {{"call_id", std::string(m.call_id.substr(0, 128))},
+                                                  {"error", rb.error().message()}});
+        }
+      }
+    }
+    // Issue 7, privacy (RFC 3323/3325): what the request asks for, checked once here; the
+    // rules run on each branch's copy (they depend on whether the next hop is trusted).
+    auto privacy = sip::identity::privacy_of(m);
+    if (!privacy) {
+      respond(sid, 400, "Bad Privacy Header");
+      return;
+    }
+    routing_more.privacy_check = privacy->present || cfg.topology_hiding || (authenticated && !cfg.trusted.empty()) ||
+                                 m.find(msg::HeaderId::PAssertedIdentity) != nullptr ||
+                                 m.find(msg::HeaderId::PPreferredIdentity) != nullptr;
+    routing_more.anonymize_from = authenticated && privacy->any();
     // Issue 7, SIP Identity: an INVITE of one of our users to another domain is signed (RFC
     // 8224 §6.1); one from elsewhere to one of our users is verified (§6.2) and the callee gets
     // the verdict as verstat on the From URI. A caller we authenticated ourselves is verified.
     if (!in_dialog && m.method == msg::Method::Invite) {
       if (authenticated && !local_target && signer != nullptr) {
-        sign_request();
+        // An anonymous call is not signed: the PASSporT would name the caller it hides.
+        if (!privacy->any()) sign_request();
       } else if (local_target && verifier != nullptr) {
         if (!authenticated) {
           verify_then_route(in, sid, pop);
@@ -992,6 +1108,13 @@ struct Proxy::Impl {
   void route_after_identity(const runtime::InboundMessage& in, std::uint64_t sid, std::size_t pop,
                             bool authenticated, const std::string& account, bool local_target, bool in_dialog) {
     const std::size_t remaining = m.routes.size() - pop;
+    // Issue 7: a transfer token on an INVITE to one of our users must hold (it may wait for
+    // the signer's certificate).
+    if (!in_dialog && local_target && m.method == msg::Method::Invite && referral_verifier != nullptr &&
+        !routing_more.referral_done) {
+      routing_more.referral_done = true;
+      if (!check_referral(in, sid, pop, authenticated, account)) return;
+    }
     if (shield && !in_dialog && m.method == msg::Method::Invite) {
       switch (screen_call(sid, authenticated, account, local_target)) {
         case Screen::Go: break;
@@ -1033,7 +1156,116 @@ struct Proxy::Impl {
       respond(sid, 403, "Relaying Denied");
       return;
     }
-    route_to(in, sid, m.request_uri, pop);
+    route_to(in, sid, routing_more.request_uri.empty() ? m.request_uri : routing_target, pop);
+  }
+
+  // ---- the transfer token (issue 7) ---------------------------------------------------------
+
+  // True when the INVITE being handled carries no transfer token; false when it has been
+  // answered (403) or waits for the signer's certificate (routing goes on from there).
+  bool check_referral(const runtime::InboundMessage& in, std::uint64_t sid, std::size_t pop, bool authenticated,
+                      const std::string& account) {
+    auto read = sip::identity::read_referral(m, referral_verifier->config().limits);
+    if (auto* v = std::get_if<sip::identity::ReferralVerdict>(&read)) {
+      if (v->status == sip::identity::ReferralStatus::NoToken) return true;
+      refuse_referral(sid, *v);
+      return false;
+    }
+    // The referee must be who we know the caller to be: the user we authenticated, or the
+    // caller of another domain whose Identity verified.
+    std::string caller;
+    if (authenticated) caller = "sip:" + account;
+    else if (routing_from.find("TN-Validation-Passed") != std::string::npos) caller.assign(m.from.uri.raw);
+    if (caller.empty() || certificates == nullptr) {
+      refuse_referral(sid, sip::identity::ReferralVerdict::failed(
+                               caller.empty() ? sip::identity::ReferralErrc::UnauthenticatedCaller
+                                              : sip::identity::ReferralErrc::CertificateUnavailable,
+                               caller.empty() ? "the caller is not authenticated" : "no certificate fetcher"));
+      return false;
+    }
+    auto pending = std::make_shared<sip::identity::PendingReferral>(std::get<sip::identity::PendingReferral>(std::move(read)));
+    if (m.method == msg::Method::Invite && !routing_trying_sent) respond(sid, 100);
+    auto r = std::make_unique<Resolving>();
+    r->kind = in.kind;
+    r->flow = in.flow;
+    r->local = in.local;
+    r->remote = in.remote;
+    r->raw.assign(m.bytes);
+    r->pops = pop;
+    r->referral = pending;
+    r->authenticated = authenticated;
+    r->account = account;
+    r->caller = std::move(caller);
+    r->from_value = std::move(routing_from);
+    r->extra_headers = std::move(routing_extra);
+    r->signed_here = routing_signed;
+    r->more = std::move(routing_more);
+    routing_from.clear();
+    routing_extra.clear();
+    routing_signed = false;
+    routing_more = RoutingMore{};
+    resolving[sid] = std::move(r);
+    fetching_sid = sid;
+    fetched_at_once.reset();
+    certificates->fetch(pending->info_url, [this, sid](base::Result<std::vector<crypto::Certificate>> chain) {
+      if (fetching_sid == sid) {
+        fetched_at_once = std::move(chain);
+        return;
+      }
+      on_referral_certificate(sid, std::move(chain), true);
+    });
+    fetching_sid = 0;
+    if (fetched_at_once) {
+      auto chain = std::move(*fetched_at_once);
+      fetched_at_once.reset();
+      on_referral_certificate(sid, std::move(chain), false);
+    }
+    return false;
+  }
+
+  void on_referral_certificate(std::uint64_t sid, base::Result<std::vector<crypto::Certificate>> chain, bool resume) {
+    auto it = resolving.find(sid);
+    if (it == resolving.end() || !it->second->referral) return;  // cancelled meanwhile
+    std::unique_ptr<Resolving> r = std::move(it->second);
+    resolving.erase(it);
+    runtime::InboundMessage in;
+    if (!resume_request(*r, resume, in)) return;
+    msg::Uri caller;
+    sip::identity::ReferralVerdict verdict;
+    if (!chain) {
+      verdict = sip::identity::ReferralVerdict::failed(sip::identity::ReferralErrc::CertificateUnavailable,
+                                                       chain.error().message());
+    } else if (!msg::parse_uri(r->caller, caller)) {
+      verdict = sip::identity::ReferralVerdict::failed(sip::identity::ReferralErrc::UnauthenticatedCaller, "caller");
+    } else {
+      verdict = referral_verifier->verify(*r->referral, *chain, &caller, m.request_uri, clock.wall_now());
+    }
+    routing_trying_sent = true;
+    if (verdict.status != sip::identity::ReferralStatus::Verified) {
+      refuse_referral(sid, verdict);
+    } else {
+      log.info("transfer token verified", {{"call_id", std::string(m.call_id.substr(0, 128))},
+                                           {"referrer", verdict.referrer.substr(0, 256)},
+                                           {"referee", r->caller.substr(0, 256)}});
+      routing_from = std::move(r->from_value);
+      routing_extra = std::move(r->extra_headers);
+      routing_signed = r->signed_here;
+      routing_more = std::move(r->more);
+      routing_more.referral_done = true;
+      route_after_identity(in, sid, r->pops, r->authenticated, r->account, true, false);
+    }
+    if (resume) {
+      end_routing();
+      pump();
+      flush_shield();
+    }
+  }
+
+  void refuse_referral(std::uint64_t sid, const sip::identity::ReferralVerdict& v) {
+    log.info("transfer token refused", {{"call_id", std::string(m.call_id.substr(0, 128))},
+                                        {"reason", std::string(sip::identity::describe(v.reason))},
+                                        {"detail", v.detail.substr(0, 200)}});
+    respond(sid, 403, "Invalid Referral");
   }
 
   // ---- SIP Identity (issue 7) ---------------------------------------------------------------
@@ -1074,6 +1306,8 @@ struct Proxy::Impl {
     r->raw.assign(m.bytes);
     r->pops = pop;
     r->identity = pending;
+    r->more = std::move(routing_more);
+    routing_more = RoutingMore{};
     resolving[sid] = std::move(r);
     fetching_sid = sid;
     fetched_at_once.reset();
@@ -1103,6 +1337,7 @@ struct Proxy::Impl {
     runtime::InboundMessage in;
     if (!resume_request(*r, resume, in)) return;
     routing_trying_sent = true;
+    routing_more = std::move(r->more);
     route_with_verdict(in, sid, r->pops, verdict);
     if (resume) {
       end_routing();
@@ -1337,7 +1572,7 @@ struct Proxy::Impl {
       return;
     }
     if (auto hop = next_hop_for_uri(uri)) {
-      forward(in, sid, Target{*hop, {}, {}, {}, {}}, pop);
+      forward(in, sid, Target{*hop, routing_more.request_uri, {}, {}, {}}, pop);
       return;
     }
     const DomainAction act = policy_for(uri.host);
@@ -1364,10 +1599,12 @@ struct Proxy::Impl {
     r->spit_caller = std::move(routing_spit_caller);
     r->extra_headers = std::move(routing_extra);
     r->signed_here = routing_signed;
+    r->more = std::move(routing_more);
     routing_account.clear();
     routing_spit_caller.clear();
     routing_extra.clear();
     routing_signed = false;
+    routing_more = RoutingMore{};
     sip::resolve::LocateOptions o;
     o.transports.udp = transport(TransportKind::Udp) != nullptr;
     o.transports.tcp = transport(TransportKind::Tcp) != nullptr;
@@ -1427,6 +1664,7 @@ struct Proxy::Impl {
     routing_spit_caller = std::move(r->spit_caller);
     routing_extra = std::move(r->extra_headers);
     routing_signed = r->signed_here;
+    routing_more = std::move(r->more);
     if (!res || res->empty()) {
       log.info("no server found", {{"target", r->request_uri},
                                    {"error", res ? std::string("no targets") : res.error().message()}});
@@ -1434,8 +1672,9 @@ struct Proxy::Impl {
     } else {
       auto list = std::make_shared<sip::resolve::TargetList>(std::move(*res));
       const sip::resolve::Target* first = list->current();
-      forward_many(in, sid, {Target{NextHop{first->transport, first->endpoint}, {}, {}, r->server_name, list}}, r->pops,
-                   true);
+      forward_many(in, sid,
+                   {Target{NextHop{first->transport, first->endpoint}, routing_more.request_uri, {}, r->server_name, list}},
+                   r->pops, true);
     }
     if (resume) {
       end_routing();  // what route() does after a request handled at once
@@ -1515,6 +1754,22 @@ struct Proxy::Impl {
     ctx->extra_headers = routing_extra;
     ctx->signed_here = routing_signed;
     ctx->from_value = routing_from;
+    ctx->more = routing_more;
+    if (!req.to.tag.empty()) {
+      // Inside a dialog: a private caller's requests stay private; a relayed call's SDP keeps
+      // going through the relay, whichever party sends it.
+      auto d = dialogs.find(dialog_key(req.call_id, req.from.tag, req.to.tag));
+      if (d != dialogs.end()) {
+        const bool from_caller = req.from.tag == d->second.caller_tag;
+        if (d->second.private_caller && from_caller) {
+          ctx->private_dialog = true;
+          ctx->more.privacy_check = true;
+          ctx->more.anonymize_from = true;
+        }
+        ctx->relay = d->second.relay;
+        ctx->offer_side = from_caller ? runtime::RelaySide::A : runtime::RelaySide::B;
+      }
+    }
     const base::TimePoint now = clock.now();
     for (const auto& t : targets) {
       Branch b;
@@ -1522,7 +1777,10 @@ struct Proxy::Impl {
       if (start_branch(*ctx, b, now) || try_next_target(*ctx, b, now)) ctx->branches.push_back(std::move(b));
     }
     if (ctx->branches.empty()) {
-      respond(sid, 503, "No Usable Transport");
+      if (ctx->privacy_refusal != 0)
+        respond(sid, ctx->privacy_refusal, ctx->privacy_reason);
+      else
+        respond(sid, 503, "No Usable Transport");
       return;
     }
     if (req.method == msg::Method::Invite) {
@@ -1533,6 +1791,177 @@ struct Proxy::Impl {
       routing_spit_caller.clear();
     }
     contexts[sid] = std::move(ctx);
+  }
+
+  // ---- privacy and the media relay (issue 7) -------------------------------------------------
+
+  bool is_trusted(const Endpoint& e) const {
+    if (cfg.trusted.empty()) return false;
+    auto a = shield::Address::from_bytes(e.address_bytes());
+    if (!a) return false;
+    for (const auto& n : cfg.trusted)
+      if (n.contains(*a)) return true;
+    return false;
+  }
+
+  // A Request-URI that may be one of our contact tokens: a long user part at one of our hosts.
+  bool looks_like_contact_token(const msg::Uri& u) const {
+    return u.is_sip() && u.user.size() >= 40 && u.user.size() <= sip::identity::kMaxContactTokenBytes &&
+           (is_us(u) || is_local_host(u.host));
+  }
+
+  // The URI that replaces the caller's Contact on branch `b`: a token at the address the next
+  // hop reaches us on (our domain for TLS to another domain, whose certificate names it).
+  std::string anonymous_contact_for(const Context& ctx, const Branch& b) {
+    if (ctx.req.contacts.empty() || ctx.req.contact_star) return {};
+    auto token = sip::identity::make_contact_token(contact_key, ctx.req.contacts.front().uri.raw);
+    if (!token) return {};
+    const TransportKind k = b.target.hop.kind;
+    if (k == TransportKind::Tls && !b.target.server_name.empty()) {
+      std::string_view d = ctx.rr_domain;  // "<sip:DOMAIN;transport=tls;lr>"
+      if (d.size() > 5 && d.substr(0, 5) == "<sip:") {
+        d.remove_prefix(5);
+        d = d.substr(0, d.find(';'));
+        return sip::identity::anonymous_contact_uri(*token, d, ";transport=tls");
+      }
+    }
+    runtime::Transport* t = transport(k);
+    if (t == nullptr) return {};
+    const std::string_view params = k == TransportKind::Tcp ? ";transport=tcp" : k == TransportKind::Tls ? ";transport=tls" : "";
+    return sip::identity::anonymous_contact_uri(*token, host_port(t->local_endpoint()), params);
+  }
+
+  std::vector<std::string> own_hosts() const {
+    std::vector<std::string> h = local_hosts;
+    for (const auto& e : local_endpoints) h.push_back(host_port(e));
+    return h;
+  }
+
+  // RFC 3325 and RFC 3323 on the copy of a request for branch `b` (privacy.hpp). False when the
+  // privacy asked for cannot be given: ctx.privacy_refusal says what to answer.
+  bool apply_privacy(Context& ctx, Branch& b, std::string& bytes) {
+    sip::identity::PrivacyContext pc;
+    pc.from_trusted = is_trusted(ctx.source);
+    pc.to_trusted = is_trusted(b.target.hop.endpoint);
+    pc.asserted_identity = ctx.more.asserted_identity;
+    pc.topology_hiding = cfg.topology_hiding || ctx.private_dialog;
+    pc.anonymize_from = ctx.more.anonymize_from;
+    pc.own_hosts = own_hosts();
+    pc.caller_address = ctx.source.address_string();
+    pc.media_relay_available = relay != nullptr;
+    pc.anonymous_contact = anonymous_contact_for(ctx, b);
+    auto out = sip::identity::apply_request_privacy(bytes, pc, cfg.limits);
+    if (!out.forward()) {
+      ctx.privacy_refusal = out.status;
+      ctx.privacy_reason = out.reason;
+      log.info("privacy cannot be given", {{"call_id", std::string(ctx.req.call_id.substr(0, 128))},
+                                           {"status", out.status}});
+      return false;
+    }
+    b.hidden = out.addresses_hidden;
+    b.from_anonymized = out.from_anonymized;
+    // Privacy asked (not only topology hiding): the dialog's later requests from the caller
+    // carry no Privacy header and are hidden all the same.
+    if (ctx.req.to.tag.empty() && (out.from_anonymized || (out.addresses_hidden && out.privacy.any())))
+      ctx.private_caller = true;
+    bytes = std::move(out.bytes);
+    if (out.needs_media_relay && relay != nullptr && !ctx.relay && !ctx.req.body.empty()) {
+      ctx.relay = std::make_shared<RelayCall>();
+      ctx.relay->relay = relay;
+      ctx.offer_side = runtime::RelaySide::A;
+    }
+    return true;
+  }
+
+  // `bytes` (a message about to be sent) with a new body and its Content-Length.
+  static std::string with_body(const msg::Message& x, std::string_view body) {
+    std::string out;
+    out.reserve(x.bytes.size() + body.size());
+    out += x.bytes.substr(0, x.bytes.find("\r\n") + 2);
+    for (const auto& h : x.headers) {
+      if (h.id == msg::HeaderId::ContentLength) continue;
+      out += h.name;
+      out += ": ";
+      msg::append_unfolded(h.value, out);
+      out += "\r\n";
+    }
+    out += "Content-Length: ";
+    out += std::to_string(body.size());
+    out += "\r\n\r\n";
+    out += body;
+    return out;
+  }
+
+  // The SDP in `bytes`, sent by the party on side `from`, rewritten so that the other party
+  // sends to the relay; the relay learns where `from` wants its media. Sessions are opened for
+  // m= lines not relayed yet. Nothing changes for a message without SDP; a body that cannot be
+  // read or rewritten has its media lines disabled rather than leak the address.
+  void relay_sdp(RelayCall& call, runtime::RelaySide from, std::string& bytes) {
+    msg::Message x;
+    if (!msg::parse_message(bytes, x, cfg.limits, msg::Framing::Datagram).accepted() || x.body.empty()) return;
+    const msg::Header* ct = x.find(msg::HeaderId::ContentType);
+    if (ct == nullptr || !msg::cs::iequals(ct->value.substr(0, 15), "application/sdp")) return;
+    auto targets = sip::sdp::media_targets(x.body);
+    sip::sdp::MediaRewrite rw;
+    if (targets) {
+      if (call.lines.size() < targets->size()) call.lines.resize(targets->size());
+      rw.media.resize(targets->size());
+      for (const auto& t : *targets) {
+        auto& line = call.lines[t.index];
+        if (!t.relayable || t.port == 0) continue;
+        if (!line) {
+          runtime::RelayOpenOptions o;
+          o.rtcp = !t.rtcp_mux_only;
+          auto a = call.relay->open(o);
+          if (!a) {
+            log.warn("media relay: no session", {{"error", a.error().message()}});
+            continue;
+          }
+          line = *a;
+        }
+        auto rtp = Endpoint::from_address(t.address.empty() ? "0.0.0.0" : t.address, t.port);
+        std::optional<Endpoint> rtcp;
+        if (t.rtcp_port != 0 && !t.rtcp_mux) {
+          if (auto e = Endpoint::from_address(t.rtcp_address.empty() ? t.address : t.rtcp_address, t.rtcp_port)) rtcp = *e;
+        }
+        if (rtp) (void)call.relay->set_peer(line->id, from, *rtp, rtcp);
+        const runtime::RelaySideEndpoints& ours = from == runtime::RelaySide::A ? line->b : line->a;
+        rw.relay_addr_type = ours.rtp.is_v4() ? sip::sdp::AddrType::Ip4 : sip::sdp::AddrType::Ip6;
+        rw.relay_address = ours.rtp.address_string();
+        rw.media[t.index] = sip::sdp::RelayedPorts{ours.rtp.port(),
+                                                   ours.rtcp ? std::optional<std::uint16_t>(ours.rtcp->port()) : std::nullopt};
+      }
+    }
+    if (rw.relay_address.empty()) {
+      // Nothing could be relayed: every line disabled, and no address of the party left.
+      for (const auto& l : call.lines)
+        if (l) {
+          rw.relay_address = l->a.rtp.address_string();
+          rw.relay_addr_type = l->a.rtp.is_v4() ? sip::sdp::AddrType::Ip4 : sip::sdp::AddrType::Ip6;
+        }
+      if (rw.relay_address.empty()) rw.relay_address = "0.0.0.0";
+    }
+    auto body = sip::sdp::rewrite_media(x.body, rw);
+    bytes = with_body(x, body ? std::string_view(*body) : std::string_view());
+  }
+
+  // The response `m` on branch `b`, made ready to go upstream: our Via removed (and, when the
+  // request left hidden, the caller's Vias, Record-Routes and From put back), and the relay put
+  // into its SDP.
+  std::string upstream_response(const Context& ctx, const Branch& b) {
+    std::string bytes;
+    if (b.hidden || b.from_anonymized) {
+      sip::identity::RestoreOptions o;
+      o.received = ctx.received;
+      o.rport = ctx.rport;
+      o.record_routes = b.hidden && dialog_creating(ctx.req.method);
+      o.from = b.from_anonymized;
+      if (auto r = sip::identity::restore_topology(m, ctx.req, o, cfg.limits)) bytes = std::move(*r);
+    }
+    if (bytes.empty()) strip_top_via(m, bytes);
+    if (ctx.relay && !m.body.empty() && m.status > 100 && m.status < 300)
+      relay_sdp(*ctx.relay, runtime::other(ctx.offer_side), bytes);
+    return bytes;
   }
 
   // One copy of the request on branch `b` toward b.target: a new client transaction.
@@ -1566,8 +1995,12 @@ struct Proxy::Impl {
     e.extra_headers = ctx.extra_headers;
     e.from_value = ctx.from_value;
     e.drop_identity_and_date = ctx.signed_here;
+    e.drop_referred_by = ctx.more.drop_referred_by;
+    e.consumed_realm = ctx.more.consumed_realm;
     std::string bytes;
     build_forward(ctx.req, e, bytes);
+    if (ctx.more.privacy_check && !apply_privacy(ctx, b, bytes)) return false;
+    if (ctx.relay && !ctx.req.body.empty()) relay_sdp(*ctx.relay, ctx.offer_side, bytes);
     const Peer p{t.hop.kind, runtime::kNoFlow, t.hop.endpoint, t.server_name};
     const std::uint64_t pid = new_peer(p);
     const std::uint64_t cid = table.create_client(bytes, runtime::is_stream(t.hop.kind), pid, now);
@@ -1650,6 +2083,7 @@ struct Proxy::Impl {
         msg::Message ack;
         if (!msg::parse_message(*raw, ack, cfg.limits, msg::Framing::Datagram).accepted()) return;
         std::string bytes = build_ack(ack, *src, t->transport, pop);
+        if (!private_ack(ack, t->endpoint, bytes)) return;
         Peer p{t->transport, runtime::kNoFlow, t->endpoint, *server_name};
         (void)send_to(p, std::move(bytes));
         counters.forwarded++;
@@ -1661,9 +2095,35 @@ struct Proxy::Impl {
       return;
     }
     std::string bytes = build_ack(m, in, hop->kind, pop);
+    if (!private_ack(m, hop->endpoint, bytes)) {
+      counters.dropped++;
+      return;
+    }
     Peer p{hop->kind, runtime::kNoFlow, hop->endpoint, {}};
     (void)send_to(p, std::move(bytes));
     counters.forwarded++;
+  }
+
+  // The ACK `ack` of a private caller's dialog leaves hidden like its INVITE (and its SDP, if
+  // any, through the relay). False when it cannot be made private: it is not sent.
+  bool private_ack(const msg::Message& ack, const Endpoint& to, std::string& bytes) {
+    auto d = dialogs.find(dialog_key(ack.call_id, ack.from.tag, ack.to.tag));
+    if (d == dialogs.end()) return true;
+    const bool from_caller = ack.from.tag == d->second.caller_tag;
+    if (d->second.private_caller && from_caller && !is_trusted(to)) {
+      sip::identity::PrivacyContext pc;
+      pc.topology_hiding = true;
+      pc.anonymize_from = true;
+      pc.own_hosts = own_hosts();
+      pc.caller_address = current_source;
+      pc.media_relay_available = relay != nullptr;
+      auto out = sip::identity::apply_request_privacy(bytes, pc, cfg.limits);
+      if (!out.forward()) return false;
+      bytes = std::move(out.bytes);
+    }
+    if (d->second.relay && !ack.body.empty())
+      relay_sdp(*d->second.relay, from_caller ? runtime::RelaySide::A : runtime::RelaySide::B, bytes);
+    return true;
   }
 
   // The relayed copy of an ACK for a 2xx, leaving on transport `k`.
@@ -1744,8 +2204,7 @@ struct Proxy::Impl {
         const std::uint64_t sid = ctx.server_id;
         ctx.timer_c = loop.arm(clock.now() + cfg.timer_c, [this, sid] { on_timer_c(sid); });
       }
-      std::string bytes;
-      strip_top_via(m, bytes);
+      std::string bytes = upstream_response(ctx, *b);
       if (auto* st = table.server(ctx.server_id)) st->send_response(std::move(bytes), status, clock.now());
       return;
     }
@@ -1755,8 +2214,7 @@ struct Proxy::Impl {
     b->done = true;
     if (status < 300) {
       // Every 2xx goes upstream (§16.7 step 5); the other branches of an INVITE are cancelled.
-      std::string bytes;
-      strip_top_via(m, bytes);
+      std::string bytes = upstream_response(ctx, *b);
       if (auto* st = table.server(ctx.server_id)) st->send_response(std::move(bytes), status, clock.now());
       ctx.final_sent = true;
       cancel_branches(ctx);
@@ -1765,8 +2223,7 @@ struct Proxy::Impl {
     if (ctx.final_sent) return;
     if (ctx.best_status == 0 || rank(status) < rank(ctx.best_status)) {
       ctx.best_status = status;
-      ctx.best.clear();
-      strip_top_via(m, ctx.best);
+      ctx.best = upstream_response(ctx, *b);
     }
     if (status >= 600) cancel_branches(ctx);
     maybe_finish(ctx);
@@ -1939,6 +2396,13 @@ void Proxy::use_identity(sip::identity::IdentitySigner* signer, sip::identity::I
   impl_->signer = signer;
   impl_->verifier = verifier;
   impl_->certificates = certificates;
+}
+
+void Proxy::use_media_relay(runtime::MediaRelay& relay) { impl_->relay = &relay; }
+
+void Proxy::use_referrals(sip::identity::ReferralSigner* signer, const sip::identity::ReferralVerifier* verifier) {
+  impl_->referral_signer = signer;
+  impl_->referral_verifier = verifier;
 }
 
 void Proxy::use_dns(runtime::DnsResolver& dns) {

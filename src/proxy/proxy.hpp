@@ -56,6 +56,8 @@
 #include "proxy/location.hpp"
 #include "proxy/registrar.hpp"
 #include "runtime/dns.hpp"
+#include "runtime/media_relay.hpp"
+#include "sip/identity/referral_token.hpp"
 #include "sip/identity/signer.hpp"
 #include "sip/identity/verifier.hpp"
 #include "runtime/event_loop.hpp"
@@ -120,6 +122,18 @@ struct ProxyConfig {
   std::vector<DomainPolicy> domain_policies;
   bool dns_ipv6 = true;  // AAAA records too
   bool reject_failed_identity = false;  // 438 for any failed Identity, not only replays
+  // Mutual TLS (issue 7): a TLS client whose certificate verified against our trust anchors
+  // and names one of these domains is a peer, as a source in `peers` is.
+  std::vector<std::string> tls_peers;
+  // Privacy (issue 7, RFC 3323/3325). The trust domain: P-Asserted-Identity is accepted from
+  // and sent to these networks only (stripped at the edge); everything else is untrusted, and
+  // toward it this proxy is the last privacy service. A caller of ours who asks `Privacy: id`
+  // (or header/user/session) reaches an untrusted callee with an anonymous From, no PAI, no
+  // Identity, our Via only, a Contact of ours (an encrypted token of theirs), and, with a
+  // media relay (use_media_relay()), the relay's address in the SDP. Every request of the
+  // dialog from that caller gets the same; responses get their addresses back on the way in.
+  std::vector<shield::Network> trusted;
+  bool topology_hiding = false;  // hide addresses toward every untrusted hop, Privacy or not
   // Dialogs that came through our Record-Route, remembered for dialog protection.
   base::Duration dialog_idle_lifetime = std::chrono::hours(12);
   std::size_t max_dialogs = 200000;
@@ -171,6 +185,19 @@ class Proxy final : public runtime::TransportSink {
   // null; each must outlive the Proxy. Call before start().
   void use_identity(sip::identity::IdentitySigner* signer, sip::identity::IdentityVerifier* verifier,
                     sip::identity::CertificateSource* certificates);
+  // The media relay for calls that ask for privacy (RFC 3323 §4.2 `session`, or any privacy
+  // whose SDP names the caller's address): the caller's SDP reaches the callee with the relay's
+  // address, the answer reaches the caller with it too. Without one such a call goes on with
+  // its SDP's addresses only anonymised in o= (and `session;critical` gets 500). It must
+  // outlive the Proxy. Call before start().
+  void use_media_relay(runtime::MediaRelay& relay);
+  // The transfer token (issue 7, referral_token.hpp): with `signer`, an in-dialog REFER of one
+  // of our users is authenticated (407) and leaves with our Referred-By (referrer, referee,
+  // target, time, signed); with `verifier`, an INVITE to one of our users carrying a token is
+  // verified against the caller we authenticated and its Request-URI (the certificate fetched
+  // through the identity certificate source) and refused with 403 when it does not hold. Any
+  // may be null; each must outlive the Proxy. Call before start().
+  void use_referrals(sip::identity::ReferralSigner* signer, const sip::identity::ReferralVerifier* verifier);
   // Loads the bindings from the store. Call once on the loop thread before traffic.
   base::Result<void> start();
 

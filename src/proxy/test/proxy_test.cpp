@@ -12,6 +12,8 @@
 #include "base/error.hpp"
 #include "crypto/csprng.hpp"
 #include "crypto/dev_pki.hpp"
+#include "sip/identity/privacy.hpp"
+#include "sip/identity/referral_token.hpp"
 #include "sip/identity/signer.hpp"
 #include "sip/identity/verifier.hpp"
 #include "proxy/proxy.hpp"
@@ -1527,6 +1529,391 @@ TEST_F(ProxyIdentityTest, FailuresAreRefusedWhenTheOperatorSaysSoAndAnUnreachabl
   out = deliver_to_terminating(again);
   EXPECT_NE(find(out, kProxy, 438), nullptr);
   EXPECT_TRUE(requests_to(out, kPhoneB).empty());
+}
+
+
+// ---- privacy and the media relay (issue 7) --------------------------------------------------
+
+// A media relay that hands out fixed ports and records what the proxy asks of it.
+class FakeRelay final : public runtime::MediaRelay {
+ public:
+  base::Result<runtime::RelayAllocation> open(const runtime::RelayOpenOptions& o) override {
+    runtime::RelayAllocation a;
+    a.id = ++next;
+    const std::uint16_t base_port = static_cast<std::uint16_t>(40000 + 4 * (a.id - 1));
+    a.a.rtp = *Endpoint::parse("198.51.100.9:" + std::to_string(base_port));
+    a.b.rtp = *Endpoint::parse("198.51.100.9:" + std::to_string(base_port + 2));
+    if (o.rtcp) {
+      a.a.rtcp = *Endpoint::parse("198.51.100.9:" + std::to_string(base_port + 1));
+      a.b.rtcp = *Endpoint::parse("198.51.100.9:" + std::to_string(base_port + 3));
+    }
+    open_ids.push_back(a.id);
+    return a;
+  }
+  base::Result<void> set_peer(runtime::RelaySessionId id, runtime::RelaySide side, const Endpoint& rtp,
+                              std::optional<Endpoint>) override {
+    peers[{id, side == runtime::RelaySide::A}] = rtp;
+    return {};
+  }
+  void close(runtime::RelaySessionId id) override { closed.push_back(id); }
+  base::Result<runtime::RelaySessionStats> stats(runtime::RelaySessionId) const override {
+    return runtime::RelaySessionStats{};
+  }
+  std::size_t session_count() const noexcept override { return open_ids.size() - closed.size(); }
+  void set_sink(runtime::MediaRelaySink*) noexcept override {}
+
+  runtime::RelaySessionId next = 0;
+  std::vector<runtime::RelaySessionId> open_ids, closed;
+  std::map<std::pair<runtime::RelaySessionId, bool>, Endpoint> peers;  // (id, side A?) -> peer
+};
+
+std::string sdp_at(const std::string& ip, int port) {
+  return "v=0\r\no=- 1 1 IN IP4 " + ip + "\r\ns=-\r\nc=IN IP4 " + ip + "\r\nt=0 0\r\nm=audio " +
+         std::to_string(port) + " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+}
+
+class ProxyPrivacyTest : public ProxyTest {
+ protected:
+  void SetUp() override {
+    ProxyTest::SetUp();
+    cfg_ = base_config();
+    cfg_.peers.clear();
+  }
+  void start(bool with_relay = true) {
+    make_proxy(cfg_);
+    if (with_relay) proxy_->use_media_relay(relay_);
+    register_user("alice", "alice-secret", "sip:alice@" + kPhoneA.to_string(), kPhoneA);
+    register_user("bob", "bob-secret", "sip:bob@" + kPhoneB.to_string(), kPhoneB);
+  }
+  // alice's INVITE to bob from her phone, with `privacy` and her SDP.
+  std::string alice_invite(const std::string& branch, const std::string& privacy, const std::string& auth = "") {
+    const std::string body = sdp_at(kPhoneA.address_string(), 49170);
+    std::string s = "INVITE sip:bob@example.test SIP/2.0\r\n"
+                    "Via: SIP/2.0/UDP " + kPhoneA.to_string() + ";branch=" + branch + ";rport\r\n"
+                    "Max-Forwards: 70\r\n"
+                    "From: \"Alice\" <sip:alice@example.test>;tag=t1a9\r\n"
+                    "To: <sip:bob@example.test>\r\n"
+                    "Call-ID: private-call\r\n"
+                    "CSeq: " + std::to_string(++cseq_) + " INVITE\r\n"
+                    "Contact: <sip:alice@" + kPhoneA.to_string() + ">\r\n"
+                    "User-Agent: Alice's phone\r\n";
+    if (!privacy.empty()) s += "Privacy: " + privacy + "\r\n";
+    if (!auth.empty()) s += "Proxy-Authorization: " + auth + "\r\n";
+    s += "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return s;
+  }
+  // The INVITE as bob's phone received it (after the 407 round).
+  std::unique_ptr<Held> call_bob(const std::string& privacy) {
+    deliver(kPhoneA, alice_invite("z9hG4bK-p1", privacy));
+    auto r = take();
+    const Out* c = find(r, kPhoneA, 407);
+    EXPECT_NE(c, nullptr);
+    if (c == nullptr) return nullptr;
+    const std::string a = answer(c->m, true, auth::Algorithm::Sha256, "alice", "alice-secret", "INVITE",
+                                 "sip:bob@example.test");
+    deliver(kPhoneA, alice_invite("z9hG4bK-p2", privacy, a));
+    r = take();
+    auto fwd = requests_to(r, kPhoneB);
+    EXPECT_EQ(fwd.size(), 1u);
+    if (fwd.size() != 1) return nullptr;
+    return hold(fwd[0]);
+  }
+  static std::string bob_answer(const msg::Message& req, int status) {
+    std::string s = reply(req, status);
+    if (status == 200) {
+      const std::string body = sdp_at(kPhoneB.address_string(), 50000);
+      s.replace(s.find("Content-Length: 0"), 17,
+                "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(body.size()));
+      s.replace(s.find("sip:callee@" + kPhoneA.to_string()), 11 + kPhoneA.to_string().size(),
+                "sip:bob@" + kPhoneB.to_string());
+      s += body;
+    }
+    return s;
+  }
+  ProxyConfig cfg_;
+  FakeRelay relay_;
+};
+
+TEST_F(ProxyPrivacyTest, PrivacyIdHidesTheCallersIdentityAndAddressesAndTheMediaGoesThroughTheRelay) {
+  start();
+  auto inv = call_bob("id");
+  ASSERT_NE(inv, nullptr);
+  const msg::Message& f = inv->m;
+  // Nothing that names alice or her address reaches bob.
+  EXPECT_FALSE(sip::identity::contains_address(inv->bytes, kPhoneA.address_string())) << inv->bytes;
+  EXPECT_EQ(inv->bytes.find("alice"), std::string::npos) << inv->bytes;
+  EXPECT_EQ(f.from.uri.host, "anonymous.invalid");
+  EXPECT_EQ(f.from.tag, "t1a9");
+  ASSERT_EQ(f.vias.size(), 1u);  // ours only
+  EXPECT_EQ(f.find(msg::HeaderId::PAssertedIdentity), nullptr);
+  EXPECT_EQ(f.find(msg::HeaderId::Privacy), nullptr);
+  EXPECT_EQ(f.find(msg::HeaderId::ProxyAuthorization), nullptr);  // our realm's credentials stay here
+  ASSERT_EQ(f.contacts.size(), 1u);
+  EXPECT_EQ(f.contacts[0].uri.host, "127.0.0.1");
+  EXPECT_GE(f.contacts[0].uri.user.size(), 40u);
+  // The SDP names the relay's side B; the relay sends side A's traffic to alice's m= line.
+  EXPECT_NE(f.body.find("c=IN IP4 198.51.100.9"), std::string_view::npos) << f.body;
+  EXPECT_NE(f.body.find("m=audio 40002 "), std::string_view::npos) << f.body;
+  ASSERT_EQ(relay_.open_ids.size(), 1u);
+  EXPECT_EQ(relay_.peers.at({1, true}), *Endpoint::parse(kPhoneA.address_string() + ":49170"));
+
+  // bob answers: alice gets her own Vias and From back, and the relay's side A in the SDP.
+  deliver(kPhoneB, bob_answer(f, 200));
+  auto r = take();
+  const Out* ok = find(r, kPhoneA, 200);
+  ASSERT_NE(ok, nullptr);
+  ASSERT_EQ(ok->m.vias.size(), 1u);
+  EXPECT_EQ(ok->m.vias[0].branch, "z9hG4bK-p2");
+  EXPECT_EQ(ok->m.from.uri.user, "alice");
+  EXPECT_NE(ok->m.body.find("c=IN IP4 198.51.100.9"), std::string_view::npos) << ok->m.body;
+  EXPECT_NE(ok->m.body.find("m=audio 40000 "), std::string_view::npos) << ok->m.body;
+  EXPECT_EQ(relay_.peers.at({1, false}), *Endpoint::parse(kPhoneB.address_string() + ":50000"));
+
+  // bob's BYE goes to the contact he was given (a token): it reaches alice's real contact.
+  const std::string bye_from_bob =
+      "BYE " + std::string(f.contacts[0].uri.raw) + " SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP " + kPhoneB.to_string() + ";branch=z9hG4bK-byeb;rport\r\n"
+      "Route: " + std::string(f.record_routes.at(0).raw) + "\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:bob@example.test>;tag=callee\r\n"
+      "To: " + std::string(f.from.raw) + "\r\n"
+      "Call-ID: private-call\r\n"
+      "CSeq: 9 BYE\r\n"
+      "Content-Length: 0\r\n\r\n";
+  deliver(kPhoneB, bye_from_bob);
+  r = take();
+  auto to_alice = requests_to(r, kPhoneA);
+  ASSERT_EQ(to_alice.size(), 1u);
+  EXPECT_EQ(to_alice[0]->m.request_uri.raw, "sip:alice@" + kPhoneA.to_string());
+  {
+    const auto bye = hold(to_alice[0]);
+    deliver(kPhoneA, reply(bye->m, 200));
+    r = take();
+    const Out* bye_ok = find(r, kPhoneB, 200);
+    ASSERT_NE(bye_ok, nullptr);
+    EXPECT_EQ(bye_ok->m.vias.size(), 1u);
+  }
+
+  // A token made up by bob is not routed anywhere.
+  std::string forged = bye_from_bob;
+  const std::string token(f.contacts[0].uri.user);
+  std::string other_token = token;
+  other_token[10] = other_token[10] == 'A' ? 'B' : 'A';
+  forged.replace(forged.find(token), token.size(), other_token);
+  forged.replace(forged.find("z9hG4bK-byeb"), 12, "z9hG4bK-byef");
+  deliver(kPhoneB, forged);
+  r = take();
+  EXPECT_NE(find(r, kPhoneB, 404), nullptr);
+  EXPECT_TRUE(requests_to(r, kPhoneA).empty());
+
+  // The sessions close once the call's transactions are over.
+  loop_.advance(std::chrono::seconds(40));
+  take_now();
+  EXPECT_EQ(relay_.closed, std::vector<runtime::RelaySessionId>{1});
+}
+
+TEST_F(ProxyPrivacyTest, TheCallersLaterRequestsStayPrivateWithoutAPrivacyHeader) {
+  start();
+  auto inv = call_bob("id");
+  ASSERT_NE(inv, nullptr);
+  deliver(kPhoneB, bob_answer(inv->m, 200));
+  take();
+  const std::string rr(inv->m.record_routes.at(0).raw);
+  auto in_dialog = [&](const std::string& method, const std::string& branch) {
+    return method + " sip:bob@" + kPhoneB.to_string() + " SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP " + kPhoneA.to_string() + ";branch=" + branch + ";rport\r\n"
+           "Route: " + rr + "\r\n"
+           "Max-Forwards: 70\r\n"
+           "From: \"Alice\" <sip:alice@example.test>;tag=t1a9\r\n"
+           "To: <sip:bob@example.test>;tag=callee\r\n"
+           "Call-ID: private-call\r\n"
+           "CSeq: " + std::to_string(method == "ACK" ? cseq_ : ++cseq_) + " " + method + "\r\n"
+           "Content-Length: 0\r\n\r\n";
+  };
+  for (const std::string method : {"ACK", "BYE"}) {
+    deliver(kPhoneA, in_dialog(method, "z9hG4bK-d" + method));
+    auto r = take();
+    auto to_bob = requests_to(r, kPhoneB);
+    ASSERT_EQ(to_bob.size(), 1u) << method;
+    EXPECT_EQ(to_bob[0]->bytes.find("alice"), std::string::npos) << to_bob[0]->bytes;
+    EXPECT_FALSE(sip::identity::contains_address(to_bob[0]->bytes, kPhoneA.address_string())) << to_bob[0]->bytes;
+    EXPECT_EQ(to_bob[0]->m.vias.size(), 1u);
+    if (method == "BYE") {
+      const auto bye = hold(to_bob[0]);
+      deliver(kPhoneB, reply(bye->m, 200));
+      r = take();
+      const Out* ok = find(r, kPhoneA, 200);
+      ASSERT_NE(ok, nullptr);
+      EXPECT_EQ(ok->m.vias.size(), 1u);
+      EXPECT_EQ(ok->m.vias[0].branch, "z9hG4bK-dBYE");
+      EXPECT_EQ(ok->m.from.uri.user, "alice");
+    }
+  }
+}
+
+TEST_F(ProxyPrivacyTest, WithoutPrivacyNothingChangesAndInsideTheTrustDomainTheIdentityIsAsserted) {
+  start();
+  auto plain = call_bob("");
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(plain->m.from.uri.user, "alice");
+  EXPECT_EQ(plain->m.vias.size(), 2u);
+  EXPECT_NE(plain->m.body.find(kPhoneA.address_string()), std::string_view::npos);
+  EXPECT_TRUE(relay_.open_ids.empty());
+
+  // bob's phone is inside the trust domain: the privacy is left to the last hop before the
+  // untrusted world; bob gets the PAI and the Privacy header.
+  cfg_.trusted = {*shield::Network::parse(kPhoneB.address_string())};
+  start();
+  auto trusted = call_bob("id");
+  ASSERT_NE(trusted, nullptr);
+  const msg::Header* pai = trusted->m.find(msg::HeaderId::PAssertedIdentity);
+  ASSERT_NE(pai, nullptr);
+  EXPECT_NE(pai->value.find("sip:alice@example.test"), std::string_view::npos);
+  EXPECT_NE(trusted->m.find(msg::HeaderId::Privacy), nullptr);
+  EXPECT_EQ(trusted->m.from.uri.user, "alice");
+}
+
+TEST_F(ProxyPrivacyTest, CriticalSessionPrivacyWithoutARelayIsRefusedAndABadPrivacyHeaderGets400) {
+  start(false);
+  deliver(kPhoneA, alice_invite("z9hG4bK-c1", "session;critical"));
+  auto r = take();
+  const Out* c = find(r, kPhoneA, 407);
+  ASSERT_NE(c, nullptr);
+  const std::string a =
+      answer(c->m, true, auth::Algorithm::Sha256, "alice", "alice-secret", "INVITE", "sip:bob@example.test");
+  deliver(kPhoneA, alice_invite("z9hG4bK-c2", "session;critical", a));
+  r = take();
+  EXPECT_NE(find(r, kPhoneA, 500), nullptr);
+  EXPECT_TRUE(requests_to(r, kPhoneB).empty());
+
+  const std::string a2 = answer(c->m, true, auth::Algorithm::Sha256, "alice", "alice-secret", "INVITE",
+                                "sip:bob@example.test", "00000002");
+  deliver(kPhoneA, alice_invite("z9hG4bK-c3", "id;;", a2));
+  r = take();
+  EXPECT_NE(find(r, kPhoneA, 400), nullptr);
+  EXPECT_TRUE(requests_to(r, kPhoneB).empty());
+}
+
+// ---- the transfer token (issue 7) -----------------------------------------------------------
+
+class ProxyTransferTest : public ProxyPrivacyTest {
+ protected:
+  void SetUp() override {
+    ProxyPrivacyTest::SetUp();
+    add_user("carol", "carol-secret");
+    add_user("mallory", "mallory-secret");
+    std::string error;
+    auto pki = crypto::ensure_dev_pki(dir_ / "pki", {"example.test"}, error);
+    ASSERT_TRUE(pki) << error;
+    auto key = crypto::EcPrivateKey::from_pem(read_text(pki->server_key));
+    ASSERT_TRUE(key);
+    signer_ = std::make_unique<sip::identity::ReferralSigner>(std::move(*key), "https://example.test/cert.pem", rng_);
+    crypto::TrustStore anchors;
+    ASSERT_TRUE(anchors.add_pem(read_text(pki->ca_certificate)));
+    verifier_ = std::make_unique<sip::identity::ReferralVerifier>(anchors);
+    auto chain = crypto::Certificate::chain_from_pem(read_text(pki->server_certificate));
+    ASSERT_TRUE(chain);
+    certs_.chain = *chain;
+    start(false);
+    proxy_->use_identity(nullptr, nullptr, &certs_);
+    proxy_->use_referrals(signer_.get(), verifier_.get());
+    register_user("carol", "carol-secret", "sip:carol@" + kCarol.to_string(), kCarol);
+    register_user("mallory", "mallory-secret", "sip:mallory@" + kMallory.to_string(), kMallory);
+  }
+  // `user`'s INVITE to carol from `from`, carrying `referred_by`, past the 407: what was sent.
+  std::vector<Out> invite_carol(const std::string& user, const Endpoint& from, const std::string& referred_by,
+                                const std::string& branch) {
+    auto make = [&](const std::string& b, const std::string& auth) {
+      std::string s = "INVITE sip:carol@example.test SIP/2.0\r\n"
+                      "Via: SIP/2.0/UDP " + from.to_string() + ";branch=" + b + ";rport\r\n"
+                      "Max-Forwards: 70\r\n"
+                      "From: <sip:" + user + "@example.test>;tag=t-" + branch + "\r\n"
+                      "To: <sip:carol@example.test>\r\n"
+                      "Call-ID: xfer-" + branch + "\r\n"
+                      "CSeq: 1 INVITE\r\n"
+                      "Contact: <sip:" + user + "@" + from.to_string() + ">\r\n"
+                      "Referred-By: " + referred_by + "\r\n";
+      if (!auth.empty()) s += "Proxy-Authorization: " + auth + "\r\n";
+      return s + "Content-Length: 0\r\n\r\n";
+    };
+    deliver(from, make(branch + "a", ""));
+    auto r = take();
+    const Out* c = find(r, from, 407);
+    EXPECT_NE(c, nullptr);
+    if (c == nullptr) return {};
+    const std::string a = answer(c->m, true, auth::Algorithm::Sha256, user, user + "-secret", "INVITE",
+                                 "sip:carol@example.test");
+    deliver(from, make(branch, a));
+    return take();
+  }
+  const Endpoint kCarol = *Endpoint::parse("192.0.2.30:5072");
+  const Endpoint kMallory = *Endpoint::parse("192.0.2.31:5073");
+  std::unique_ptr<sip::identity::ReferralSigner> signer_;
+  std::unique_ptr<sip::identity::ReferralVerifier> verifier_;
+  FakeCertificates certs_;
+};
+
+TEST_F(ProxyTransferTest, BobsReferIsSignedForAliceAndOnlyAliceCanUseIt) {
+  // alice calls bob; bob answers.
+  auto inv = call_bob("");
+  ASSERT_NE(inv, nullptr);
+  deliver(kPhoneB, bob_answer(inv->m, 200));
+  take();
+  const std::string rr(inv->m.record_routes.at(0).raw);
+  // bob transfers alice to carol: his REFER is challenged, then carries our token.
+  auto refer = [&](const std::string& branch, int cseq, const std::string& extra) {
+    return "REFER sip:alice@" + kPhoneA.to_string() + " SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP " + kPhoneB.to_string() + ";branch=" + branch + ";rport\r\n"
+           "Route: " + rr + "\r\n"
+           "Max-Forwards: 70\r\n"
+           "From: <sip:bob@example.test>;tag=callee\r\n"
+           "To: \"Alice\" <sip:alice@example.test>;tag=t1a9\r\n"
+           "Call-ID: private-call\r\n"
+           "CSeq: " + std::to_string(cseq) + " REFER\r\n"
+           "Contact: <sip:bob@" + kPhoneB.to_string() + ">\r\n"
+           "Refer-To: <sip:carol@example.test>\r\n"
+           "Referred-By: <sip:bob@example.test>;rtoken=made.up.bybob\r\n" + extra +
+           "Content-Length: 0\r\n\r\n";
+  };
+  deliver(kPhoneB, refer("z9hG4bK-ref1", 20, ""));
+  auto r = take();
+  const Out* c = find(r, kPhoneB, 407);
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(requests_to(r, kPhoneA).empty());
+  const std::string a = answer(c->m, true, auth::Algorithm::Sha256, "bob", "bob-secret", "REFER",
+                               "sip:alice@" + kPhoneA.to_string());
+  deliver(kPhoneB, refer("z9hG4bK-ref2", 21, "Proxy-Authorization: " + a + "\r\n"));
+  r = take();
+  auto to_alice = requests_to(r, kPhoneA);
+  ASSERT_EQ(to_alice.size(), 1u);
+  std::vector<std::string_view> rbs;
+  for (const auto& h : to_alice[0]->m.headers)
+    if (h.id == msg::HeaderId::ReferredBy) rbs.push_back(h.value);
+  ASSERT_EQ(rbs.size(), 1u);  // bob's own is replaced
+  const std::string referred_by(rbs[0]);
+  EXPECT_EQ(referred_by.find("made.up"), std::string::npos);
+  EXPECT_EQ(referred_by.rfind("<sip:bob@example.test>;rtoken=", 0), 0u) << referred_by;
+
+  // alice calls carol with it: verified, the call goes through.
+  r = invite_carol("alice", kPhoneA, referred_by, "z9hG4bK-xa");
+  EXPECT_EQ(requests_to(r, kCarol).size(), 1u);
+  EXPECT_EQ(certs_.urls, std::vector<std::string>{"https://example.test/cert.pem"});
+  // mallory with the same token: refused.
+  r = invite_carol("mallory", kMallory, referred_by, "z9hG4bK-xm");
+  EXPECT_NE(find(r, kMallory, 403), nullptr);
+  EXPECT_TRUE(requests_to(r, kCarol).empty());
+  // alice with a token one character off: refused.
+  std::string tampered = referred_by;
+  const std::size_t at = tampered.find("rtoken=") + 7 + 40;
+  tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+  r = invite_carol("alice", kPhoneA, tampered, "z9hG4bK-xt");
+  EXPECT_NE(find(r, kPhoneA, 403), nullptr);
+  EXPECT_TRUE(requests_to(r, kCarol).empty());
+  // Too late: the token is older than five minutes.
+  clock_.advance(std::chrono::minutes(6));
+  r = invite_carol("alice", kPhoneA, referred_by, "z9hG4bK-xl");
+  EXPECT_NE(find(r, kPhoneA, 403), nullptr);
+  EXPECT_TRUE(requests_to(r, kCarol).empty());
 }
 
 }  // namespace

@@ -306,7 +306,7 @@ PrivacyOutcome apply(const msg::Message& m, const PrivacyContext& ctx, const bas
   }
   const bool hide_addresses = last_service && (ctx.topology_hiding || priv.any());
   const bool user_level = privacy_acts && priv.user_level();
-  const bool anonymize_from = request && user_level;
+  const bool anonymize_from = request && (user_level || (last_service && ctx.anonymize_from));
   const bool pai_out_dropped = last_service && (ctx.strip_pai_untrusted || priv.has(PrivacyValue::Id));
   const bool pai_in_dropped = !ctx.from_trusted || !ctx.asserted_identity.empty() || pai_out_dropped;
   const bool insert_pai = !ctx.asserted_identity.empty() && !pai_out_dropped;

@@ -95,6 +95,11 @@ struct PrivacyContext {
   std::vector<std::string> own_hosts;
   std::string caller_address;         // the address the message came from, for the c= check; "" if unknown
   bool media_relay_available = false;  // `Privacy: session;critical` can be honoured
+  // Toward an untrusted next hop, make From anonymous whatever the Privacy header says: the
+  // proxy is the privacy service of a caller it authenticated who asked `id` (a From naming
+  // the caller would tell what removing the PAI hides), or the request belongs to a dialog
+  // that started private (its BYE carries no Privacy header of its own).
+  bool anonymize_from = false;
 };
 
 enum class PrivacyAction : std::uint8_t { Forward, Reject };

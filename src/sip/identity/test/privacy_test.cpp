@@ -273,6 +273,29 @@ TEST(PrivacyService, IdPrivacy) {
   expect_addresses_hidden(*out, o.bytes);
 }
 
+// The proxy as its own caller's privacy service: with anonymize_from, `id` (or no Privacy at
+// all, for a private dialog's later requests) gives an anonymous From toward an untrusted hop,
+// and nothing changes toward a trusted one.
+TEST(PrivacyService, AnonymizeFromOnTheProxysWord) {
+  for (const char* privacy : {"Privacy: id", ""}) {
+    std::vector<std::string> extra = {"Subject: hi"};
+    if (*privacy != 0) extra.push_back(privacy);
+    PrivacyContext c = untrusted_next();
+    c.anonymize_from = true;
+    c.topology_hiding = true;
+    PrivacyOutcome o;
+    auto out = forward_ok(forwarded(received_invite(extra)), c, &o);
+    EXPECT_TRUE(o.from_anonymized) << privacy;
+    EXPECT_EQ(out->m.from.uri.host, "anonymous.invalid") << privacy;
+    EXPECT_FALSE(out->m.from.tag.empty());
+    EXPECT_EQ(o.bytes.find("alice"), std::string::npos) << o.bytes;
+    c.to_trusted = true;
+    out = forward_ok(forwarded(received_invite(extra)), c, &o);
+    EXPECT_FALSE(o.from_anonymized) << privacy;
+    EXPECT_EQ(out->m.from.uri.raw, "sip:alice@a.test");
+  }
+}
+
 TEST(PrivacyService, NoneChangesNothingButThePrivacyHeader) {
   const std::string req = forwarded(received_invite({"Privacy: none", "Subject: hi"}));
   PrivacyOutcome o;
