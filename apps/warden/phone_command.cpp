@@ -28,6 +28,7 @@
 #include "media/resampler.hpp"
 #include "media/tone.hpp"
 #include "media/wav.hpp"
+#include "phone/call_headers.hpp"
 #include "phone/media_negotiation.hpp"
 #include "phone/registration.hpp"
 #include "phone/user_agent.hpp"
@@ -281,10 +282,11 @@ sip::auth::DigestClientConfig digest_config(const Account& a) {
 // The phone: one SIP transport to the outbound proxy, one media socket per call.
 class Phone final : public runtime::TransportSink {
  public:
-  Phone(io::EventLoop& loop, Account account, PhoneOptions opts)
+  Phone(io::EventLoop& loop, Account account, PhoneOptions opts, phone::CallHeaders call_headers)
       : loop_(loop),
         acc_(std::move(account)),
         opts_(std::move(opts)),
+        call_headers_(std::move(call_headers)),
         digest_(sip::auth::DigestCredentials{acc_.username, acc_.password, {}, {}, {}}, rng_, digest_config(acc_)) {}
 
   int run();
@@ -371,6 +373,7 @@ class Phone final : public runtime::TransportSink {
   io::EventLoop& loop_;
   Account acc_;
   PhoneOptions opts_;
+  phone::CallHeaders call_headers_;  // call: --privacy and --header lines for the INVITE
   crypto::Csprng rng_;
   sip::auth::DigestClient digest_;
   std::unique_ptr<runtime::Transport> sip_;
@@ -633,7 +636,7 @@ void Phone::on_ready() {
   say("ready");
   arm_keepalive();
   if (opts_.command == "call") {
-    start_call(opts_.target);
+    start_call(opts_.target, call_headers_.lines());
   } else if (interactive_) {
     prompt();
     for (auto& line : early_lines_) loop_.post([this, line] { on_command(line); });
@@ -855,6 +858,7 @@ void Phone::on_incoming(const phone::UaEvent& e) {
   incoming_peer_ = without_verstat(e.peer);
   incoming_identity_ = identity_word(e.peer);
   say("incoming " + incoming_peer_ + " identity=" + incoming_identity_);
+  if (!e.referred_by.empty()) say("referred-by " + e.referred_by);  // RFC 3892: a transferred call
   if (!open_media()) {
     ua_->reject(e.call, 500, "Media Unavailable", loop_.now());
     finish(kMedia);
@@ -1159,7 +1163,8 @@ void Phone::handle(const phone::UaEvent& e) {
       // transferor's proxy signed into it); only without one, the referrer as we know it.
       std::string referred_by = e.referred_by;
       if (referred_by.empty()) referred_by = e.peer.find('<') != std::string::npos ? e.peer : "<" + e.peer + ">";
-      start_call(e.target, "Referred-By: " + referred_by + "\r\n");
+      // A caller that asked for privacy keeps it on the call the transfer makes (not --header).
+      start_call(e.target, "Referred-By: " + referred_by + "\r\n" + call_headers_.privacy_line());
       return;
     }
     case K::TransferProgress: {
@@ -1521,6 +1526,19 @@ int run_phone(PhoneOptions& opts) {
     warn("--transfer-at needs --transfer-to");
     return kUsage;
   }
+  phone::CallHeaders call_headers;
+  if (opts.privacy) {
+    if (auto why = call_headers.set_privacy(*opts.privacy); !why.empty()) {
+      warn("--privacy " + *opts.privacy + ": " + why);
+      return kUsage;
+    }
+  }
+  for (const auto& h : opts.headers) {
+    if (auto why = call_headers.add(h); !why.empty()) {
+      warn("--header " + h + ": " + why);
+      return kUsage;
+    }
+  }
   if (opts.play) {
     auto wav = media::read_wav_file(*opts.play);
     if (!wav) {
@@ -1529,7 +1547,7 @@ int run_phone(PhoneOptions& opts) {
     }
   }
   io::EventLoop loop;
-  Phone phone(loop, std::move(*acc), opts);
+  Phone phone(loop, std::move(*acc), opts, std::move(call_headers));
   return phone.run();
 }
 
@@ -1562,6 +1580,13 @@ void add_phone_command(CLI::App& app, PhoneOptions& opts, int& exit_code) {
   media_opts(call);
   call->add_option("--timeout", opts.timeout, "Give up when not answered within this time (default 30s)");
   call->add_option("--dtmf", opts.dtmf, "Send these DTMF digits (RFC 4733) once the media runs");
+  call->add_option("--privacy", opts.privacy,
+                   "Ask for privacy (RFC 3323 Privacy header): priv-values separated by ';', e.g. id or header;id");
+  call->add_option("--header", opts.headers,
+                   "Add this header line to the INVITE, verbatim (\"Name: value\"; repeatable; not the ones the phone "
+                   "writes itself: Via, From, To, Call-ID, CSeq, Contact, ...)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   call_opts(call);
   call->callback([&opts, &exit_code] {
     opts.command = "call";

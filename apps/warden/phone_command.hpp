@@ -12,6 +12,7 @@
 #include <optional>
 #include <string_view>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -35,6 +36,10 @@ struct PhoneOptions {
   std::optional<std::string> keying;
   std::optional<std::string> report;
   std::optional<std::string> dtmf;  // call: digits to send once the call is up
+  // call: Privacy header value (RFC 3323 priv-values, e.g. "id") and extra header lines
+  // ("Name: value"), both checked by phone::CallHeaders before the phone starts.
+  std::optional<std::string> privacy;
+  std::vector<std::string> headers;
   // call/answer: hold (re-INVITE a=sendonly), resume (sendrecv) and blind transfer (REFER),
   // each this long after the answer.
   std::optional<std::string> hold_at;

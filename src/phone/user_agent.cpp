@@ -701,6 +701,7 @@ void UserAgent::handle_new_invite(const Message& m, std::uint64_t txn, base::Tim
   UaEvent e = make_event(UaEvent::Kind::IncomingCall, c.id);
   e.sdp = std::string(m.body);
   e.peer = c.peer;
+  if (const auto* rb = m.find(sip::msg::HeaderId::ReferredBy)) e.referred_by = referred_by_copy(rb->value);
   calls_.emplace(c.id, std::move(c));
   emit(std::move(e));
 }

@@ -67,7 +67,8 @@ using Authenticator = std::function<std::optional<std::string>(const sip::msg::M
 
 struct UaEvent {
   enum class Kind : std::uint8_t {
-    IncomingCall,     // an INVITE for us: `sdp` is the offer (may be empty), `peer` the caller
+    IncomingCall,     // an INVITE for us: `sdp` is the offer (may be empty), `peer` the caller,
+                      // `referred_by` its Referred-By value (RFC 3892: the call comes from a transfer)
     Ringing,          // outgoing: 180/183 (status)
     Answered,         // outgoing: 2xx, ACK sent; `sdp` is the answer
     Established,      // incoming: the ACK for our 2xx arrived
@@ -91,6 +92,7 @@ struct UaEvent {
   // TransferRequested: the REFER's Referred-By value as received (RFC 3892 §3: the referee copies
   // it verbatim, signed token and all, into its INVITE), folding turned into spaces; "" when the
   // REFER had none, or one longer than kMaxReferredBy or holding control characters.
+  // IncomingCall: the INVITE's Referred-By value, by the same rules (shown to the user).
   std::string referred_by;
 };
 std::string_view to_string(UaEvent::Kind k) noexcept;

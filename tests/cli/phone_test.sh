@@ -44,6 +44,15 @@ expect "a missing account file" 2 "nowhere.toml" phone --account "$dir/nowhere.t
 expect "--hold-at takes a duration" 2 "not a duration" phone --account "$dir/ok.toml" call sip:bob@example.test --hold-at later
 expect "--transfer-to takes a SIP URI" 2 "not a SIP URI" phone --account "$dir/ok.toml" call sip:bob@example.test --transfer-to bob
 expect "--transfer-at needs --transfer-to" 2 "needs --transfer-to" phone --account "$dir/ok.toml" answer --transfer-at 2s
+# call --privacy/--header: checked before anything is sent (phone::CallHeaders).
+expect "--privacy takes priv-values" 2 "not a token" phone --account "$dir/ok.toml" call sip:bob@example.test --privacy "id user"
+expect "--privacy refuses an empty priv-value" 2 "separated by ';'" phone --account "$dir/ok.toml" call sip:bob@example.test --privacy "id;"
+expect "--header refuses a line break" 2 "line break" phone --account "$dir/ok.toml" call sip:bob@example.test --header $'X-A: 1\r\nVia: x'
+expect "--header needs a colon" 2 "no colon" phone --account "$dir/ok.toml" call sip:bob@example.test --header "X-A 1"
+expect "--header refuses From" 2 "writes From itself" phone --account "$dir/ok.toml" call sip:bob@example.test --header "From: <sip:mallory@example.test>"
+expect "--header refuses a compact Via" 2 "writes Via itself" phone --account "$dir/ok.toml" call sip:bob@example.test --header "X-Ok: 1" --header "v: SIP/2.0/UDP 1.2.3.4"
+expect "Privacy only once" 2 "say it once" phone --account "$dir/ok.toml" call sip:bob@example.test --privacy id --header "Privacy: user"
+"$warden" phone call --help | grep -q -- "--privacy"; check "phone call --help names --privacy" $?
 
 # Interactive mode without a registrar (register = false): commands piped before `ready` run once
 # it is printed; mistakes are `error ...` lines; EOF quits with 0.

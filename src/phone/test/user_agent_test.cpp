@@ -519,6 +519,34 @@ TEST(UserAgent, ReferWithoutReferredByGivesNone) {
   (void)cb;
 }
 
+// The call a transfer places carries Referred-By (RFC 3892 §3): the target's IncomingCall event
+// has its value (compact form "b" too); an ordinary call has none.
+TEST(UserAgent, IncomingCallCarriesTheInvitesReferredBy) {
+  const std::string value = "<sip:bob@a.test>;rtoken=eyJh.eyJp.c2ln";
+  for (std::string_view name : {"Referred-By", "b"}) {
+    Pair p;
+    p.a.call("sip:carol@example.test", "v=0 offer", p.now, std::string(name) + ": " + value + "\r\n");
+    p.run();
+    const UaEvent* in = Pair::find(p.eb, Kind::IncomingCall);
+    ASSERT_NE(in, nullptr);
+    EXPECT_EQ(in->referred_by, value) << name;
+  }
+  Pair plain;
+  plain.a.call("sip:carol@example.test", "v=0 offer", plain.now);
+  plain.run();
+  const UaEvent* in = Pair::find(plain.eb, Kind::IncomingCall);
+  ASSERT_NE(in, nullptr);
+  EXPECT_EQ(in->referred_by, "");
+  // A value too long to show is left out, the call still comes in.
+  Pair big;
+  big.a.call("sip:carol@example.test", "v=0 offer", big.now,
+             "Referred-By: <sip:bob@a.test>;rtoken=" + std::string(kMaxReferredBy, 'A') + "\r\n");
+  big.run();
+  in = Pair::find(big.eb, Kind::IncomingCall);
+  ASSERT_NE(in, nullptr);
+  EXPECT_EQ(in->referred_by, "");
+}
+
 // The transferor's proxy challenges the in-dialog REFER (to sign its Referred-By): it is sent
 // again once with credentials; a second challenge is the REFER's final answer.
 TEST(UserAgent, ChallengedReferIsAnsweredOnceWithTheAuthenticator) {
