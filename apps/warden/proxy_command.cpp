@@ -183,6 +183,9 @@ int run_proxy(const ProxyOptions& o) {
   if (wants_tls) {
     io::TlsOptions t;
     t.require_client_certificate = s.tls.require_client_certificate;
+    // Mutual TLS with peer domains: ask every client for a certificate (those without one still
+    // connect); outgoing connections present ours.
+    t.request_client_certificate = !s.proxy.tls_peers.empty();
     if (!s.tls.certificate_file.empty()) {
       t.certificate_file = s.tls.certificate_file;
       t.private_key_file = s.tls.private_key_file;

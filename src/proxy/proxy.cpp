@@ -272,6 +272,7 @@ struct Proxy::Impl {
   runtime::Endpoint current_remote;  // where it came from
   shield::Address current_address;   // the same, as the shield's key
   std::string current_source;        // that address as text (RFC 3581 received)
+  std::span<const std::string> current_peer_names;  // what its TLS certificate proved (mutual TLS)
   std::string out;
   bool draining = false;
 
@@ -318,6 +319,15 @@ struct Proxy::Impl {
   }
 
   // ---- the shield ---------------------------------------------------------------------------
+
+  // Mutual TLS (issue 7): the source proved, with a client certificate our anchors verified,
+  // that it serves one of the configured peer domains.
+  bool is_tls_peer() const {
+    for (const auto& name : current_peer_names)
+      for (const auto& d : cfg.tls_peers)
+        if (msg::cs::iequals(name, d)) return true;
+    return false;
+  }
 
   bool is_peer(const shield::Address& a) const {
     for (const auto& n : cfg.peers)
@@ -715,6 +725,7 @@ struct Proxy::Impl {
 
   void on_message(const runtime::InboundMessage& in) {
     current_remote = in.remote;
+    current_peer_names = in.peer_names;
     current_address = shield::Address::from_bytes(in.remote.address_bytes()).value_or(shield::Address{});
     // Admission before parsing: a flood costs a hash and a table look-up per packet.
     std::optional<shield::Verdict> overloaded;
@@ -1032,7 +1043,7 @@ struct Proxy::Impl {
         return;
       }
     }
-    if (!in_dialog && (from_local || (local_target && !is_peer(current_address)))) {
+    if (!in_dialog && (from_local || (local_target && !is_peer(current_address) && !is_tls_peer()))) {
       // Initial request from one of our users: proxy authentication (§22.3), and the From
       // user must be the authenticated one (no calling as somebody else). A request for one of
       // our users from a source that is not a peer is challenged the same way, whoever the

@@ -1916,5 +1916,45 @@ TEST_F(ProxyTransferTest, BobsReferIsSignedForAliceAndOnlyAliceCanUseIt) {
   EXPECT_TRUE(requests_to(r, kCarol).empty());
 }
 
+
+// Mutual TLS (issue 7): a TLS client whose certificate proved a configured peer domain reaches
+// our users without digest authentication; the same request without that proof is challenged.
+TEST_F(ProxyTest, AProvenTlsPeerDomainIsTrustedLikeAPeerNetwork) {
+  ProxyConfig cfg = base_config();
+  cfg.peers.clear();
+  cfg.tls_peers = {"b.test"};
+  proxy_.reset();
+  proxy_ = std::make_unique<Proxy>(cfg, loop_, clock_, *store_, rng_, base::Logger{});
+  proxy_->add_transport(udp_);
+  proxy_->add_transport(tls_);
+  ASSERT_TRUE(proxy_->start());
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  const Endpoint peer = *Endpoint::parse("203.0.113.7:40123");
+  auto over_tls = [&](const std::string& branch, std::vector<std::string> names) {
+    std::string bytes = invite("sip:bob@example.test", "sip:carol@b.test", branch);
+    const std::string via = "SIP/2.0/UDP " + kCaller.to_string();
+    bytes.replace(bytes.find(via), via.size(), "SIP/2.0/TLS " + peer.to_string());
+    runtime::InboundMessage in;
+    in.kind = TransportKind::Tls;
+    in.flow = 7;
+    tls_.flows[7] = peer;
+    in.local = tls_.local_endpoint();
+    in.remote = peer;
+    in.bytes = bytes;
+    in.peer_names = names;
+    proxy_->on_message(in);
+    return take();
+  };
+  auto r = over_tls("z9hG4bK-mtls1", {"sip.b.test", "b.test"});
+  EXPECT_EQ(requests_to(r, kPhoneA).size(), 1u);
+  r = over_tls("z9hG4bK-mtls2", {"c.test"});
+  EXPECT_TRUE(requests_to(r, kPhoneA).empty());
+  r = over_tls("z9hG4bK-mtls3", {});
+  EXPECT_TRUE(requests_to(r, kPhoneA).empty());
+  bool challenged = false;
+  for (const auto& o : r) challenged = challenged || (o.m.is_response() && o.m.status == 407);
+  EXPECT_TRUE(challenged);
+}
+
 }  // namespace
 }  // namespace warden::proxy
