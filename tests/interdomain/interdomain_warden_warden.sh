@@ -8,6 +8,8 @@
 #   2. The INVITE as bob received it, sent again to b.test over TLS from a.test's address (a
 #      replay by someone who captured it): 438, and bob's phone gets no second call.
 #   SRV failover: b.test's first SRV target is down (nothing listens); the call goes to the second.
+#   Mutual TLS: b.test trusts a.test by the client certificate a.test presents ([proxy]
+#   tls_peers), not by its address; the same INVITE without that certificate gets 407.
 #   3. The same with the From changed (alice -> mallory): not refused, but the callee is told
 #      identity failed (verstat=TN-Validation-Failed on the From URI).
 # Runs inside a private network namespace (lib_interdomain.sh): no packet leaves it.
@@ -43,16 +45,22 @@ B_SRV_PRIORITY=10
 DNS_EXTRA=(--srv-host="_sips._tcp.b.test,down.b.test,5999,0,100" --host-record="down.b.test,127.0.0.4")
 start_dns "$W"
 
-# start_provider NAME IP SIP_PORT TLS_PORT PEER_IP USER PASSWORD
+# start_provider NAME IP SIP_PORT TLS_PORT PEER USER PASSWORD: PEER is the other provider's
+# address (trusted by network, [proxy] peers) or tls:DOMAIN (trusted by the client certificate
+# it presents over mutual TLS, [proxy] tls_peers).
 start_provider() {
-  local d=$1 ip=$2 sip=$3 tls=$4 peer=$5 user=$6 pw=$7
+  local d=$1 ip=$2 sip=$3 tls=$4 peer=$5 user=$6 pw=$7 peers_line
   mkdir -p "$W/$d"
   echo "$user@$d.test,$pw" >"$W/$d/users.csv"
   "$WARDEN" user import "$W/$d/users.csv" --data-dir "$W/$d/data" >/dev/null 2>&1 || die "user import for $d.test"
+  case $peer in
+    tls:*) peers_line="tls_peers = [\"${peer#tls:}\"]" ;;
+    *) peers_line="peers = [\"$peer/32\"]" ;;
+  esac
   cat >"$W/$d/warden.toml" <<EOF
 domains = ["$d.test"]
 [proxy]
-peers = ["$peer/32"]
+$peers_line
 [tls]
 certificate = "$W/pki/$d.test.pem"
 private_key = "$W/pki/$d.test.key"
@@ -82,7 +90,8 @@ EOF
   log "ok: warden $d.test on $ip (udp/tcp $sip, tls $tls, identity certificate on :8443)"
 }
 start_provider a "$A_IP" "$A_SIP_PORT" "$A_TLS_PORT" "$B_IP" alice alice-pw-1
-start_provider b "$B_IP" "$B_SIP_PORT" "$B_TLS_PORT" "$A_IP" bob bob-pw-2
+# b.test knows a.test by its certificate (mutual TLS), a.test knows b.test by its address.
+start_provider b "$B_IP" "$B_SIP_PORT" "$B_TLS_PORT" tls:a.test bob bob-pw-2
 
 # write_phone NAME DOMAIN PASSWORD PROXY MEDIA_IP
 write_phone() {
@@ -150,10 +159,11 @@ PY
 # replay_to_b TAMPER: sends the captured INVITE to b.test over TLS from a.test's address, as
 # a.test would, with a new Via (ours) and the Route/Record-Route/Max-Forwards bob's proxy added
 # removed; prints b.test's final response status (and ACKs it when it is not a 2xx).
+# With CERT=none the client presents no certificate (b.test then does not take it for a.test).
 replay_to_b() {
-  /usr/bin/python3 - "$W/invite.txt" "$W/pki/ca.pem" "$1" "$A_IP" "$B_IP" "$B_TLS_PORT" <<'PY'
+  /usr/bin/python3 - "$W/invite.txt" "$W/pki/ca.pem" "$1" "$A_IP" "$B_IP" "$B_TLS_PORT" "${CERT:-$W/pki/a.test}" <<'PY'
 import re, socket, ssl, sys, os
-path, ca, tamper, src, dst, port = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
+path, ca, tamper, src, dst, port, cert = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]), sys.argv[7]
 raw = open(path, encoding="latin-1").read()
 head, _, body = raw.partition("\n\n")
 lines = head.split("\n")
@@ -174,6 +184,8 @@ data = ("\r\n".join(msg) + "\r\n\r\n" + body.replace("\n", "\r\n") if body else 
 data = data.encode("latin-1")
 ctx = ssl.create_default_context(cafile=ca)
 ctx.check_hostname = True
+if cert != "none":
+    ctx.load_cert_chain(cert + ".pem", cert + ".key")
 s = socket.create_connection((dst, port), timeout=10, source_address=(src, 0))
 t = ctx.wrap_socket(s, server_hostname="b.test")
 # fix Content-Length for the CRLF-converted body
@@ -201,6 +213,11 @@ PY
 # --- 2. the same INVITE replayed: refused ---------------------------------------------------------
 if [ -s "$W/invite.txt" ]; then
   start_bob
+  # Without a.test's client certificate, b.test does not take the sender for a.test (mutual
+  # TLS, [proxy] tls_peers): the INVITE for its user is challenged like any stranger's.
+  status=$(CERT=none replay_to_b none)
+  if [ "$status" = 407 ]; then log "ok: without a.test's client certificate the INVITE is challenged (407)"
+  else fail "without a client certificate the INVITE got '$status', not 407"; fi
   status=$(replay_to_b none)
   if [ "$status" = 438 ]; then log "ok: the replayed INVITE got 438"; else fail "the replayed INVITE got '$status', not 438"; fi
   grep -q '^incoming' "$W/bob.out" && fail "bob's phone rang for the replayed INVITE"
