@@ -459,5 +459,37 @@ TEST_F(SettingsTest, DnsDomainPolicyAndIdentity) {
   EXPECT_THAT(error_of("[identity]\nsigne = true\n"), HasSubstr("did you mean 'identity.sign'"));
 }
 
+
+TEST_F(SettingsTest, PrivacyTransferAndTlsPeers) {
+  const Settings d = load("");
+  EXPECT_TRUE(d.privacy.trusted.empty());
+  EXPECT_FALSE(d.privacy.topology_hiding);
+  EXPECT_TRUE(d.privacy.media_relay);
+  EXPECT_TRUE(d.transfer.sign);
+  EXPECT_TRUE(d.transfer.verify);
+  EXPECT_TRUE(d.proxy.tls_peers.empty());
+  const Settings s = load(
+      "[proxy]\ntls_peers = [\"B.Example\"]\n"
+      "[privacy]\ntrusted = [\"10.0.0.0/8\"]\ntopology_hiding = true\nrelay_address = \"127.0.0.5\"\n"
+      "relay_ports = \"20000-20099\"\n"
+      "[transfer]\nsign = false\nmax_age = 60\n");
+  EXPECT_EQ(s.proxy.tls_peers, std::vector<std::string>{"b.example"});
+  EXPECT_EQ(s.privacy.trusted, std::vector<std::string>{"10.0.0.0/8"});
+  EXPECT_TRUE(s.privacy.topology_hiding);
+  EXPECT_EQ(s.privacy.relay_address, "127.0.0.5");
+  EXPECT_EQ(s.privacy.relay_port_min, 20000);
+  EXPECT_EQ(s.privacy.relay_port_max, 20099);
+  EXPECT_FALSE(s.transfer.sign);
+  EXPECT_EQ(s.transfer.max_age, 60u);
+
+  EXPECT_THAT(error_of("[proxy]\ntls_peers = [\"not a name\"]\n"), HasSubstr("proxy.tls_peers[0]"));
+  EXPECT_THAT(error_of("[privacy]\ntrusted = [\"10.0.0.0/99\"]\n"), HasSubstr("privacy.trusted[0]"));
+  EXPECT_THAT(error_of("[privacy]\nrelay_address = \"relay.example\"\n"), HasSubstr("privacy.relay_address"));
+  EXPECT_THAT(error_of("[privacy]\nrelay_ports = \"20001-20099\"\n"), HasSubstr("privacy.relay_ports"));
+  EXPECT_THAT(error_of("[privacy]\nrelay_ports = \"30000\"\n"), HasSubstr("privacy.relay_ports"));
+  EXPECT_THAT(error_of("[transfer]\nmax_age = 1\n"), HasSubstr("transfer.max_age"));
+  EXPECT_THAT(error_of("[transfer]\nsigning = true\n"), HasSubstr("transfer"));
+}
+
 }  // namespace
 }  // namespace warden::app
