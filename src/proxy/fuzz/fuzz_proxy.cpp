@@ -11,6 +11,7 @@
 #include "base/error.hpp"
 #include "crypto/csprng.hpp"
 #include "proxy/proxy.hpp"
+#include "shield/address.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/msg/parser.hpp"
 #include "store/sqlite_store.hpp"
@@ -18,6 +19,34 @@
 namespace {
 
 using namespace warden;
+
+// A media relay that only counts: sessions opened must be closed again as calls end.
+class CountingRelay final : public runtime::MediaRelay {
+ public:
+  base::Result<runtime::RelayAllocation> open(const runtime::RelayOpenOptions&) override {
+    if (open_ > 4096) __builtin_trap();  // sessions pile up: a leak
+    runtime::RelayAllocation a;
+    a.id = ++next_;
+    a.a.rtp = *runtime::Endpoint::parse("192.0.2.200:40000");
+    a.b.rtp = *runtime::Endpoint::parse("192.0.2.200:40002");
+    ++open_;
+    return a;
+  }
+  base::Result<void> set_peer(runtime::RelaySessionId, runtime::RelaySide, const runtime::Endpoint&,
+                              std::optional<runtime::Endpoint>) override {
+    return {};
+  }
+  void close(runtime::RelaySessionId) override { --open_; }
+  base::Result<runtime::RelaySessionStats> stats(runtime::RelaySessionId) const override {
+    return runtime::RelaySessionStats{};
+  }
+  std::size_t session_count() const noexcept override { return open_; }
+  void set_sink(runtime::MediaRelaySink*) noexcept override {}
+
+ private:
+  runtime::RelaySessionId next_ = 0;
+  std::size_t open_ = 0;
+};
 
 class Loop final : public runtime::EventLoop {
  public:
@@ -72,6 +101,7 @@ struct World {
   Loop loop{clock};
   crypto::Csprng rng;
   CheckingTransport udp;
+  CountingRelay relay;
   std::unique_ptr<store::SqliteStore> store;
   std::unique_ptr<proxy::Proxy> proxy;
 
@@ -86,10 +116,23 @@ struct World {
     u.ha1_sha256 = sip::auth::compute_ha1(sip::auth::Algorithm::Sha256, "alice", "example.test", "secret");
     u.ha1_sha512_256 = sip::auth::compute_ha1(sip::auth::Algorithm::Sha512_256, "alice", "example.test", "secret");
     (void)store->add_user(u);
+    // alice is registered and the first source is a peer, so calls reach a branch: the
+    // privacy rules (topology hiding toward every hop) and the media relay run on what the
+    // fuzzer sends.
+    store::Binding b;
+    b.aor = "sip:alice@example.test";
+    b.contact = "sip:alice@192.0.2.9:5062";
+    b.call_id = "fuzz-reg";
+    b.cseq = 1;
+    b.expires_at = 4'000'000'000;
+    (void)store->put_binding(b);
     proxy::ProxyConfig cfg;
     cfg.domains = {"example.test"};
+    cfg.peers = {*shield::Network::parse("192.0.2.1/32")};
+    cfg.topology_hiding = true;
     proxy = std::make_unique<proxy::Proxy>(cfg, loop, clock, *store, rng, base::Logger{});
     proxy->add_transport(udp);
+    proxy->use_media_relay(relay);
     (void)proxy->start();
   }
 };
