@@ -366,3 +366,68 @@ start_warden_a() {
   grep -q "^listening tls:$A_IP:$A_TLS_PORT\$" "$wdir/warden.out" ||
     die "warden did not report 'listening tls:$A_IP:$A_TLS_PORT' (stdout: $(tr '\n' '|' <"$wdir/warden.out"))"
 }
+
+# --- warden as any provider, warden phones -------------------------------------------------------
+
+# start_warden_provider WARDEN WORKDIR DOMAIN IP SIP_PORT TLS_PORT PEER_IP PKI_DIR USER:PASSWORD...:
+# `warden proxy` for DOMAIN (a.test or b.test: PKI_DIR/DOMAIN.pem from make_pki) on udp+tcp
+# IP:SIP_PORT (its users) and tls IP:TLS_PORT (other providers), as interdomain_warden_warden.sh
+# runs them: [proxy] peers = PEER_IP, DNS through $DNS_IP, TLS required toward every domain, SIP
+# Identity signed and verified (the certificate served on IP:8443, info URL
+# https://sip.DOMAIN:8443/identity.pem, trust anchor PKI_DIR/ca.pem). WARDEN_EXTRA_TOML is
+# appended to the configuration (whole tables, e.g. "[privacy]\nmedia_relay = true"). Waits for
+# "ready"; sets WARDEN_PID. Files: WORKDIR/warden.toml, warden.out, warden.err.
+start_warden_provider() {
+  local bin=$1 wdir=$2 d=$3 ip=$4 sip=$5 tls=$6 peer=$7 pki=$8; shift 8
+  local up out
+  mkdir -p "$wdir"
+  : >"$wdir/users.csv"
+  for up in "$@"; do echo "${up%%:*}@$d,${up#*:}" >>"$wdir/users.csv"; done
+  out=$("$bin" user import "$wdir/users.csv" --data-dir "$wdir/data" 2>&1) || die "warden user import ($d): $out"
+  cat >"$wdir/warden.toml" <<EOF
+domains = ["$d"]
+[proxy]
+peers = ["$peer/32"]
+[tls]
+certificate = "$pki/$d.pem"
+private_key = "$pki/$d.key"
+ca = "$pki/ca.pem"
+[dns]
+servers = ["$DNS_IP:$DNS_PORT"]
+ipv6 = false
+[[domain_policy]]
+domain = "*"
+action = "require_tls"
+[identity]
+sign = true
+serve = "$ip:8443"
+info_url = "https://sip.$d:8443/identity.pem"
+trust_anchors = ["$pki/ca.pem"]
+EOF
+  [ -n "${WARDEN_EXTRA_TOML:-}" ] && printf '%b\n' "$WARDEN_EXTRA_TOML" >>"$wdir/warden.toml"
+  "$bin" proxy --config "$wdir/warden.toml" --data-dir "$wdir/data" \
+    --listen "udp:$ip:$sip" --listen "tcp:$ip:$sip" --listen "tls:$ip:$tls" \
+    --log-level "${WARDEN_LOG_LEVEL:-info}" >"$wdir/warden.out" 2>"$wdir/warden.err" &
+  WARDEN_PID=$!
+  INTEROP_PIDS+=("$WARDEN_PID")
+  wait_for_line "$wdir/warden.out" '^ready$' 20 "$WARDEN_PID" ||
+    die "warden ($d) did not start: $(tail -n 5 "$wdir/warden.err" | tr '\n' '|') (config $wdir/warden.toml)"
+  log "ok: warden $d on $ip (udp/tcp $sip, tls $tls)"
+}
+
+# write_warden_phone FILE USER DOMAIN PASSWORD PROXY_IP:PORT MEDIA_IP: a `warden phone` account
+# (UDP to its proxy, registers, DTLS-SRTP, PCMU). The phone binds both its SIP and its media
+# sockets to MEDIA_IP ([media] address), so everything it sends comes from that address.
+write_warden_phone() {
+  cat >"$1" <<EOF
+uri = "sip:$2@$3"
+username = "$2"
+password = "$4"
+proxy = "udp:$5"
+register = true
+[media]
+keying = "dtls"
+codecs = ["PCMU"]
+address = "$6"
+EOF
+}
