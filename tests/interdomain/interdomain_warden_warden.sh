@@ -45,70 +45,20 @@ B_SRV_PRIORITY=10
 DNS_EXTRA=(--srv-host="_sips._tcp.b.test,down.b.test,5999,0,100" --host-record="down.b.test,127.0.0.4")
 start_dns "$W"
 
-# start_provider NAME IP SIP_PORT TLS_PORT PEER USER PASSWORD: PEER is the other provider's
-# address (trusted by network, [proxy] peers) or tls:DOMAIN (trusted by the client certificate
-# it presents over mutual TLS, [proxy] tls_peers).
+# start_provider NAME IP SIP_PORT TLS_PORT PEER USER PASSWORD (PEER: see start_warden_provider)
 start_provider() {
-  local d=$1 ip=$2 sip=$3 tls=$4 peer=$5 user=$6 pw=$7 peers_line
-  mkdir -p "$W/$d"
-  echo "$user@$d.test,$pw" >"$W/$d/users.csv"
-  "$WARDEN" user import "$W/$d/users.csv" --data-dir "$W/$d/data" >/dev/null 2>&1 || die "user import for $d.test"
-  case $peer in
-    tls:*) peers_line="tls_peers = [\"${peer#tls:}\"]" ;;
-    *) peers_line="peers = [\"$peer/32\"]" ;;
-  esac
-  cat >"$W/$d/warden.toml" <<EOF
-domains = ["$d.test"]
-[proxy]
-$peers_line
-[tls]
-certificate = "$W/pki/$d.test.pem"
-private_key = "$W/pki/$d.test.key"
-ca = "$W/pki/ca.pem"
-[dns]
-servers = ["$DNS_IP:$DNS_PORT"]
-ipv6 = false
-[[domain_policy]]
-domain = "*"
-action = "require_tls"
-[identity]
-sign = true
-serve = "$ip:8443"
-info_url = "https://sip.$d.test:8443/identity.pem"
-trust_anchors = ["$W/pki/ca.pem"]
-EOF
-  "$WARDEN" proxy --config "$W/$d/warden.toml" --data-dir "$W/$d/data" \
-    --listen "udp:$ip:$sip" --listen "tcp:$ip:$sip" --listen "tls:$ip:$tls" \
-    --log-level "${WARDEN_LOG_LEVEL:-info}" >"$W/$d/warden.out" 2>"$W/$d/warden.err" &
-  local pid=$!
-  INTEROP_PIDS+=("$pid")
-  printf -v "PROXY_PID_$d" '%s' "$pid"
-  wait_for_line "$W/$d/warden.out" '^ready$' 20 "$pid" ||
-    die "warden ($d.test) did not start: $(tail -n 5 "$W/$d/warden.err" | tr '\n' '|')"
+  local d=$1
+  start_warden_provider "$WARDEN" "$W/$d" "$d.test" "$2" "$3" "$4" "$5" "$W/pki" "$6:$7"
+  printf -v "PROXY_PID_$d" '%s' "$WARDEN_PID"
   grep -q "^identity certificate https://sip.$d.test:8443/identity.pem" "$W/$d/warden.out" ||
     fail "$d.test does not say where its identity certificate is served"
-  log "ok: warden $d.test on $ip (udp/tcp $sip, tls $tls, identity certificate on :8443)"
 }
 start_provider a "$A_IP" "$A_SIP_PORT" "$A_TLS_PORT" "$B_IP" alice alice-pw-1
 # b.test knows a.test by its certificate (mutual TLS), a.test knows b.test by its address.
 start_provider b "$B_IP" "$B_SIP_PORT" "$B_TLS_PORT" tls:a.test bob bob-pw-2
 
-# write_phone NAME DOMAIN PASSWORD PROXY MEDIA_IP
-write_phone() {
-  cat >"$W/$1.toml" <<EOF
-uri = "sip:$1@$2"
-username = "$1"
-password = "$3"
-proxy = "udp:$4"
-register = true
-[media]
-keying = "dtls"
-codecs = ["PCMU"]
-address = "$5"
-EOF
-}
-write_phone alice a.test alice-pw-1 "$A_IP:$A_SIP_PORT" "$A_USER_IP"
-write_phone bob b.test bob-pw-2 "$B_IP:$B_SIP_PORT" "$B_USER_IP"
+write_warden_phone "$W/alice.toml" alice a.test alice-pw-1 "$A_IP:$A_SIP_PORT" "$A_USER_IP"
+write_warden_phone "$W/bob.toml" bob b.test bob-pw-2 "$B_IP:$B_SIP_PORT" "$B_USER_IP"
 
 start_bob() {
   : >"$W/bob.out"

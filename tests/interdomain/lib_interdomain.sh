@@ -369,10 +369,11 @@ start_warden_a() {
 
 # --- warden as any provider, warden phones -------------------------------------------------------
 
-# start_warden_provider WARDEN WORKDIR DOMAIN IP SIP_PORT TLS_PORT PEER_IP PKI_DIR USER:PASSWORD...:
+# start_warden_provider WARDEN WORKDIR DOMAIN IP SIP_PORT TLS_PORT PEER PKI_DIR USER:PASSWORD...:
 # `warden proxy` for DOMAIN (a.test or b.test: PKI_DIR/DOMAIN.pem from make_pki) on udp+tcp
 # IP:SIP_PORT (its users) and tls IP:TLS_PORT (other providers), as interdomain_warden_warden.sh
-# runs them: [proxy] peers = PEER_IP, DNS through $DNS_IP, TLS required toward every domain, SIP
+# runs them: the other provider PEER trusted by its address ([proxy] peers = PEER) or, as
+# tls:DOMAIN, by the client certificate it presents (mutual TLS, [proxy] tls_peers), DNS through $DNS_IP, TLS required toward every domain, SIP
 # Identity signed and verified (the certificate served on IP:8443, info URL
 # https://sip.DOMAIN:8443/identity.pem, trust anchor PKI_DIR/ca.pem). WARDEN_EXTRA_TOML is
 # appended to the configuration (whole tables, e.g. "[privacy]\nmedia_relay = true"). Waits for
@@ -384,10 +385,15 @@ start_warden_provider() {
   : >"$wdir/users.csv"
   for up in "$@"; do echo "${up%%:*}@$d,${up#*:}" >>"$wdir/users.csv"; done
   out=$("$bin" user import "$wdir/users.csv" --data-dir "$wdir/data" 2>&1) || die "warden user import ($d): $out"
+  local peers_line
+  case $peer in
+    tls:*) peers_line="tls_peers = [\"${peer#tls:}\"]" ;;  # trusted by its client certificate
+    *) peers_line="peers = [\"$peer/32\"]" ;;               # trusted by its address
+  esac
   cat >"$wdir/warden.toml" <<EOF
 domains = ["$d"]
 [proxy]
-peers = ["$peer/32"]
+$peers_line
 [tls]
 certificate = "$pki/$d.pem"
 private_key = "$pki/$d.key"
