@@ -4,7 +4,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -238,7 +240,40 @@ int run_proxy(const ProxyOptions& o) {
       media_relay = std::move(*r);
     }
   }
-  proxy::Proxy proxy(proxy_config(s), loop, clock, **store, rng, log);
+  proxy::ProxyConfig pc = proxy_config(s);
+  // The key of contact tokens (privacy): kept in the data folder so that private dialogs
+  // outlive a restart (their in-dialog requests still find the hidden contact).
+  {
+    const std::filesystem::path key_file = s.data_dir / "contact-token.key";
+    std::string key = read_file(key_file.string()).value_or(std::string());
+    if (key.size() != 64) {
+      std::array<std::byte, 32> secret{};
+      rng.fill(secret);
+      key.clear();
+      for (std::byte b : secret) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        key += kHex[std::to_integer<unsigned>(b) >> 4];
+        key += kHex[std::to_integer<unsigned>(b) & 15];
+      }
+      const std::filesystem::path tmp = key_file.string() + ".new";
+      {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        f << key;
+        if (!f) {
+          std::cerr << "warden proxy: cannot write " << tmp << "\n";
+          return 1;
+        }
+      }
+      std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+      std::filesystem::rename(tmp, key_file, ec);
+      if (ec) {
+        std::cerr << "warden proxy: cannot write " << key_file << ": " << ec.message() << "\n";
+        return 1;
+      }
+    }
+    pc.contact_token_key = std::move(key);
+  }
+  proxy::Proxy proxy(std::move(pc), loop, clock, **store, rng, log);
   if (media_relay) proxy.use_media_relay(*media_relay);
 
   std::vector<std::unique_ptr<runtime::Transport>> transports;

@@ -309,7 +309,7 @@ struct Proxy::Impl {
         guard(cfg.call_guard, call_hash),
         spit(cfg.spit, call_hash) {
     for (auto& d : cfg.domains) local_hosts.push_back(lower(d));
-    contact_key = base::random_token(r, 256);
+    contact_key = cfg.contact_token_key.empty() ? base::random_token(r, 256) : cfg.contact_token_key;
     if (cfg.shield_enabled) {
       shield::ShieldConfig sc = cfg.shield;
       if (sc.hash_key == shield::KeyedHash::Key{}) rng.fill(std::as_writable_bytes(std::span(sc.hash_key)));

@@ -134,6 +134,9 @@ struct ProxyConfig {
   // dialog from that caller gets the same; responses get their addresses back on the way in.
   std::vector<shield::Network> trusted;
   bool topology_hiding = false;  // hide addresses toward every untrusted hop, Privacy or not
+  // The secret of contact tokens; empty: a random one per start (private dialogs then do not
+  // outlive a restart). `warden proxy` keeps one in the data folder.
+  std::string contact_token_key;
   // Dialogs that came through our Record-Route, remembered for dialog protection.
   base::Duration dialog_idle_lifetime = std::chrono::hours(12);
   std::size_t max_dialogs = 200000;

@@ -31,10 +31,15 @@ grep -q "^listening tls:127.0.0.1:$p2$" "$dir/out"; check "prints the TLS addres
 [ -f "$dir/data/warden.db" ]; check "creates the store" $?
 [ -f "$dir/data/pki/ca.pem" ] && [ -f "$dir/data/pki/server.pem" ]; check "creates the development CA and certificate" $?
 [ "$(stat -c %a "$dir/data/pki/server.key")" = 600 ]; check "the key is private" $?
+[ "$(stat -c %a "$dir/data/contact-token.key")" = 600 ] && [ "$(wc -c <"$dir/data/contact-token.key")" = 64 ]
+check "the contact-token key is made, private" $?
+token_key=$(cat "$dir/data/contact-token.key")
 echo | timeout 5 openssl s_client -connect "127.0.0.1:$p2" -CAfile "$dir/data/pki/ca.pem" \
   -verify_return_error -verify_ip 127.0.0.1 >"$dir/tls" 2>&1
 grep -q "Verify return code: 0 (ok)" "$dir/tls"; check "TLS verifies against the development CA" $?
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 check "SIGTERM exits 0" $rc
 grep -q stopped "$dir/err"; check "logs that it stopped" $?
+timeout 3 "$warden" proxy --data-dir "$dir/data" --listen "udp:127.0.0.1:$p1" >/dev/null 2>&1
+[ "$(cat "$dir/data/contact-token.key")" = "$token_key" ]; check "the contact-token key is kept across a restart" $?
 exit $fail
