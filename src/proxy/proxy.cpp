@@ -1154,8 +1154,11 @@ struct Proxy::Impl {
         return;
       }
       std::vector<Target> targets = targets_for(aor);
+      // A sips: Request-URI is TLS on every hop (RFC 5630 §3.1.3): only contacts reached over TLS.
+      if (m.request_uri.scheme == msg::Scheme::Sips)
+        std::erase_if(targets, [](const Target& t) { return t.hop.kind != TransportKind::Tls; });
       if (targets.empty()) {
-        respond(sid, 480);
+        respond(sid, 480, m.request_uri.scheme == msg::Scheme::Sips ? "No TLS Contact" : std::string_view{});
         return;
       }
       forward_many(in, sid, targets, pop);
@@ -1583,6 +1586,10 @@ struct Proxy::Impl {
       return;
     }
     if (auto hop = next_hop_for_uri(uri)) {
+      if (m.request_uri.scheme == msg::Scheme::Sips && hop->kind != TransportKind::Tls) {
+        respond(sid, 403, "TLS Required For sips");  // RFC 5630 §3.1.3: TLS on every hop
+        return;
+      }
       forward(in, sid, Target{*hop, routing_more.request_uri, {}, {}, {}}, pop);
       return;
     }
@@ -1620,7 +1627,7 @@ struct Proxy::Impl {
     o.transports.udp = transport(TransportKind::Udp) != nullptr;
     o.transports.tcp = transport(TransportKind::Tcp) != nullptr;
     o.transports.tls = transport(TransportKind::Tls) != nullptr;
-    o.require_tls = act == DomainAction::RequireTls;
+    o.require_tls = act == DomainAction::RequireTls || m.request_uri.scheme == msg::Scheme::Sips;
     o.use_ipv6 = cfg.dns_ipv6;
     Resolving& pending = *r;
     resolving[sid] = std::move(r);

@@ -1956,5 +1956,35 @@ TEST_F(ProxyTest, AProvenTlsPeerDomainIsTrustedLikeAPeerNetwork) {
   EXPECT_TRUE(challenged);
 }
 
+
+// RFC 5630: a sips: Request-URI is TLS on every hop, so only a contact reached over TLS is tried.
+TEST_F(ProxyTest, SipsReachesOnlyContactsOverTls) {
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  deliver(kCaller, invite("sips:bob@example.test", "sips:carol@elsewhere.test", "z9hG4bK-sips1"));
+  auto r = take();
+  EXPECT_NE(find(r, kCaller, 480), nullptr);
+  EXPECT_TRUE(requests_to(r, kPhoneA).empty());
+
+  store::Binding b;
+  b.aor = "sip:bob@example.test";
+  b.contact = "sips:bob@" + kPhoneB.to_string();
+  b.call_id = "reg-bob-tls";
+  b.cseq = 1;
+  b.expires_at = 1'800'000'000 + 7200;
+  b.received = "tls:" + kPhoneB.to_string();
+  ASSERT_TRUE(store_->put_binding(b));
+  proxy_.reset();
+  proxy_ = std::make_unique<Proxy>(base_config(), loop_, clock_, *store_, rng_, base::Logger{});
+  proxy_->add_transport(udp_);
+  proxy_->add_transport(tls_);
+  ASSERT_TRUE(proxy_->start());
+  deliver(kCaller, invite("sips:bob@example.test", "sips:carol@elsewhere.test", "z9hG4bK-sips2"));
+  r = take();
+  EXPECT_TRUE(requests_to(r, kPhoneA).empty());  // the UDP contact is left out
+  auto fwd = requests_to(r, kPhoneB);
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_NE(fwd[0]->m.vias[0].raw.find("TLS"), std::string_view::npos);
+}
+
 }  // namespace
 }  // namespace warden::proxy
