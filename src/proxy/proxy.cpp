@@ -1199,13 +1199,7 @@ struct Proxy::Impl {
     }
     auto pending = std::make_shared<sip::identity::PendingReferral>(std::get<sip::identity::PendingReferral>(std::move(read)));
     if (m.method == msg::Method::Invite && !routing_trying_sent) respond(sid, 100);
-    auto r = std::make_unique<Resolving>();
-    r->kind = in.kind;
-    r->flow = in.flow;
-    r->local = in.local;
-    r->remote = in.remote;
-    r->raw.assign(m.bytes);
-    r->pops = pop;
+    auto r = waiting(in, pop);
     r->referral = pending;
     r->authenticated = authenticated;
     r->account = account;
@@ -1219,21 +1213,7 @@ struct Proxy::Impl {
     routing_signed = false;
     routing_more = RoutingMore{};
     resolving[sid] = std::move(r);
-    fetching_sid = sid;
-    fetched_at_once.reset();
-    certificates->fetch(pending->info_url, [this, sid](base::Result<std::vector<crypto::Certificate>> chain) {
-      if (fetching_sid == sid) {
-        fetched_at_once = std::move(chain);
-        return;
-      }
-      on_referral_certificate(sid, std::move(chain), true);
-    });
-    fetching_sid = 0;
-    if (fetched_at_once) {
-      auto chain = std::move(*fetched_at_once);
-      fetched_at_once.reset();
-      on_referral_certificate(sid, std::move(chain), false);
-    }
+    fetch_certificate(sid, pending->info_url, &Impl::on_referral_certificate);
     return false;
   }
 
@@ -1284,6 +1264,40 @@ struct Proxy::Impl {
 
   // ---- SIP Identity (issue 7) ---------------------------------------------------------------
 
+  // A request that waits (for DNS or a certificate) with its server transaction open.
+  std::unique_ptr<Resolving> waiting(const runtime::InboundMessage& in, std::size_t pop) const {
+    auto r = std::make_unique<Resolving>();
+    r->kind = in.kind;
+    r->flow = in.flow;
+    r->local = in.local;
+    r->remote = in.remote;
+    r->raw.assign(m.bytes);
+    r->pops = pop;
+    return r;
+  }
+
+  // Fetches the certificate at `url` for the request of `sid` (waiting in `resolving`), then
+  // calls `then(sid, chain, resume)`: at once (resume false, `m` still the request) when the
+  // source answers from its cache, later (resume true) otherwise.
+  using CertificateHandler = void (Impl::*)(std::uint64_t, base::Result<std::vector<crypto::Certificate>>, bool);
+  void fetch_certificate(std::uint64_t sid, const std::string& url, CertificateHandler then) {
+    fetching_sid = sid;
+    fetched_at_once.reset();
+    certificates->fetch(url, [this, sid, then](base::Result<std::vector<crypto::Certificate>> chain) {
+      if (fetching_sid == sid) {
+        fetched_at_once = std::move(chain);
+        return;
+      }
+      (this->*then)(sid, std::move(chain), true);
+    });
+    fetching_sid = 0;
+    if (fetched_at_once) {
+      auto chain = std::move(*fetched_at_once);
+      fetched_at_once.reset();
+      (this->*then)(sid, std::move(chain), false);
+    }
+  }
+
   void sign_request() {
     const base::WallTime now = clock.wall_now();
     auto v = signer->identity_for(m, now);
@@ -1312,32 +1326,12 @@ struct Proxy::Impl {
       return;
     }
     respond(sid, 100);
-    auto r = std::make_unique<Resolving>();
-    r->kind = in.kind;
-    r->flow = in.flow;
-    r->local = in.local;
-    r->remote = in.remote;
-    r->raw.assign(m.bytes);
-    r->pops = pop;
+    auto r = waiting(in, pop);
     r->identity = pending;
     r->more = std::move(routing_more);
     routing_more = RoutingMore{};
     resolving[sid] = std::move(r);
-    fetching_sid = sid;
-    fetched_at_once.reset();
-    certificates->fetch(pending->info_url, [this, sid](base::Result<std::vector<crypto::Certificate>> chain) {
-      if (fetching_sid == sid) {
-        fetched_at_once = std::move(chain);
-        return;
-      }
-      on_certificate(sid, std::move(chain), true);
-    });
-    fetching_sid = 0;
-    if (fetched_at_once) {
-      auto chain = std::move(*fetched_at_once);
-      fetched_at_once.reset();
-      on_certificate(sid, std::move(chain), false);
-    }
+    fetch_certificate(sid, pending->info_url, &Impl::on_certificate);
   }
 
   void on_certificate(std::uint64_t sid, base::Result<std::vector<crypto::Certificate>> chain, bool resume) {
@@ -1604,13 +1598,7 @@ struct Proxy::Impl {
     }
     // The caller stops retransmitting while DNS answers (§16.2).
     if (m.method == msg::Method::Invite) respond(sid, 100);
-    auto r = std::make_unique<Resolving>();
-    r->kind = in.kind;
-    r->flow = in.flow;
-    r->local = in.local;
-    r->remote = in.remote;
-    r->raw.assign(m.bytes);
-    r->pops = pop;
+    auto r = waiting(in, pop);
     r->request_uri.assign(uri.raw.substr(0, 256));
     r->server_name = lower(uri.host);
     r->account = std::move(routing_account);
