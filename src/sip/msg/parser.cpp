@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "sip/msg/charset.hpp"
+#include "sip/msg/scan.hpp"
 
 namespace warden::sip::msg {
 
@@ -58,7 +59,9 @@ struct Cursor {
   bool quoted(std::string_view& out) noexcept {
     const char* s = p;
     if (!eat('"')) return false;
-    while (p < e) {
+    for (;;) {
+      p = scan::quoted_special(p, e);  // skips plain qdtext
+      if (p >= e) return false;
       const char c = *p;
       if (c == '"') {
         ++p;
@@ -71,15 +74,12 @@ struct Cursor {
       } else if (c == '\r') {
         if (e - p < 3 || p[1] != '\n' || !cs::is_wsp(p[2])) return false;
         p += 3;
-      } else if (c == '\n') {
-        return false;
-      } else if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
-        return false;  // §25.1: a control character only as a quoted-pair ("\\" then the byte)
-      } else {
+      } else if (c == '\t') {
         ++p;
+      } else {
+        return false;  // LF, DEL or another control character (§25.1: only as a quoted-pair)
       }
     }
-    return false;
   }
 };
 
@@ -174,11 +174,10 @@ bool parse_u32(std::string_view s, std::uint32_t& out, bool saturate) noexcept {
   return true;
 }
 
-// name-addr / addr-spec followed by header parameters.
+// name-addr / addr-spec followed by header parameters, into a default-constructed `na`.
 bool name_addr(Cursor& c, NameAddr& na, bool allow_addr_spec, std::size_t max_params, bool want_tag) noexcept {
   c.lws();
   const char* start = c.p;
-  na = NameAddr{};
   bool bracketed = false;
   if (c.peek() == '"') {
     if (!c.quoted(na.display)) return false;
@@ -207,14 +206,14 @@ bool name_addr(Cursor& c, NameAddr& na, bool allow_addr_spec, std::size_t max_pa
     const void* gt = std::memchr(c.p, '>', static_cast<std::size_t>(c.e - c.p));
     if (gt == nullptr) return false;
     std::string_view text{c.p, static_cast<std::size_t>(static_cast<const char*>(gt) - c.p)};
-    if (!parse_uri(text, na.uri, max_params)) return false;
+    if (!parse_uri_fresh(text, na.uri, max_params)) return false;
     c.p = static_cast<const char*>(gt) + 1;
     na.bracketed = true;
   } else {
     if (!allow_addr_spec) return false;
     const char* s = c.p;
     while (c.p < c.e && *c.p != ';' && *c.p != ',' && !cs::is_wsp(*c.p) && *c.p != '\r') ++c.p;
-    if (!parse_uri(c.since(s), na.uri, max_params)) return false;
+    if (!parse_uri_fresh(c.since(s), na.uri, max_params)) return false;
     // A URI with headers (or a ',', ';' or '?') must be written in <> (§20.10).
     if (!na.uri.headers.empty()) return false;
   }
@@ -230,73 +229,81 @@ bool name_addr(Cursor& c, NameAddr& na, bool allow_addr_spec, std::size_t max_pa
   return true;
 }
 
+// One via-parm after its leading LWS: sent-protocol LWS sent-by *( SEMI via-params ).
+bool parse_via(Cursor& c, Via& v, const base::Limits::Sip& lim) noexcept {
+  v.protocol = c.run(cs::kToken);
+  if (v.protocol.empty() || !c.sep('/')) return false;
+  v.version = c.run(cs::kToken);
+  if (v.version.empty() || !c.sep('/')) return false;
+  v.transport = c.run(cs::kToken);
+  if (v.transport.empty()) return false;
+  const char* before = c.p;
+  c.lws();
+  if (c.p == before) return false;  // LWS is required before sent-by
+  const char* hs = c.p;
+  if (c.peek() == '[') {
+    while (c.p < c.e && *c.p != ']') ++c.p;
+    if (!c.eat(']')) return false;
+  } else {
+    c.run(cs::kHostChar);
+  }
+  if (!parse_host(c.since(hs), v.host_kind, v.host)) return false;
+  if (c.sep(':')) {
+    std::uint32_t port = 0;
+    std::string_view digits = c.run(cs::kDigit);
+    if (digits.size() > 5 || !parse_u32(digits, port, false) || port > 65535) return false;
+    v.port = static_cast<std::uint16_t>(port);
+  }
+  auto on = [&v](std::string_view name, std::string_view val, bool has_value) {
+    if (cs::iequals(name, "branch")) {
+      if (!has_value || !cs::all_of(val, cs::kToken)) return false;
+      v.branch = val;
+    } else if (cs::iequals(name, "received")) {
+      if (!has_value) return false;
+      HostKind k;
+      std::string_view h;
+      if (!parse_host(val, k, h)) {
+        if (!is_ipv6_address(val)) return false;
+        h = val;
+      }
+      v.received = h;
+    } else if (cs::iequals(name, "maddr")) {
+      HostKind k;
+      if (!has_value || !parse_host(val, k, v.maddr)) return false;
+    } else if (cs::iequals(name, "ttl")) {
+      std::uint32_t ttl = 0;
+      if (!has_value || val.size() > 3 || !parse_u32(val, ttl, false) || ttl > 255) return false;
+      v.ttl = static_cast<int>(ttl);
+    } else if (cs::iequals(name, "rport")) {
+      v.rport = true;
+      if (has_value) {
+        std::uint32_t port = 0;
+        if (val.size() > 5 || !parse_u32(val, port, false) || port > 65535) return false;
+        v.rport_value = static_cast<std::uint16_t>(port);
+      }
+    } else if (!has_value) {
+      return true;
+    } else if (val.front() != '"' && val.front() != '[' && !cs::all_of(val, cs::kToken)) {
+      return false;  // ':' is only tolerated inside received=
+    }
+    return true;
+  };
+  return header_params(c, lim.max_params, v.params, on, /*extra_colon=*/true);
+}
+
 bool parse_via_list(std::string_view value, std::vector<Via>& out, const base::Limits::Sip& lim) noexcept {
   Cursor c(value);
   for (;;) {
     c.lws();
     const char* start = c.p;
-    Via v;
-    v.protocol = c.run(cs::kToken);
-    if (v.protocol.empty() || !c.sep('/')) return false;
-    v.version = c.run(cs::kToken);
-    if (v.version.empty() || !c.sep('/')) return false;
-    v.transport = c.run(cs::kToken);
-    if (v.transport.empty()) return false;
-    const char* before = c.p;
-    c.lws();
-    if (c.p == before) return false;  // LWS is required before sent-by
-    const char* hs = c.p;
-    if (c.peek() == '[') {
-      while (c.p < c.e && *c.p != ']') ++c.p;
-      if (!c.eat(']')) return false;
-    } else {
-      c.run(cs::kHostChar);
-    }
-    if (!parse_host(c.since(hs), v.host_kind, v.host)) return false;
-    if (c.sep(':')) {
-      std::uint32_t port = 0;
-      std::string_view digits = c.run(cs::kDigit);
-      if (digits.size() > 5 || !parse_u32(digits, port, false) || port > 65535) return false;
-      v.port = static_cast<std::uint16_t>(port);
-    }
-    auto on = [&v](std::string_view name, std::string_view val, bool has_value) {
-      if (cs::iequals(name, "branch")) {
-        if (!has_value || !cs::all_of(val, cs::kToken)) return false;
-        v.branch = val;
-      } else if (cs::iequals(name, "received")) {
-        if (!has_value) return false;
-        HostKind k;
-        std::string_view h;
-        if (!parse_host(val, k, h)) {
-          if (!is_ipv6_address(val)) return false;
-          h = val;
-        }
-        v.received = h;
-      } else if (cs::iequals(name, "maddr")) {
-        HostKind k;
-        if (!has_value || !parse_host(val, k, v.maddr)) return false;
-      } else if (cs::iequals(name, "ttl")) {
-        std::uint32_t ttl = 0;
-        if (!has_value || val.size() > 3 || !parse_u32(val, ttl, false) || ttl > 255) return false;
-        v.ttl = static_cast<int>(ttl);
-      } else if (cs::iequals(name, "rport")) {
-        v.rport = true;
-        if (has_value) {
-          std::uint32_t port = 0;
-          if (val.size() > 5 || !parse_u32(val, port, false) || port > 65535) return false;
-          v.rport_value = static_cast<std::uint16_t>(port);
-        }
-      } else if (!has_value) {
-        return true;
-      } else if (val.front() != '"' && val.front() != '[' && !cs::all_of(val, cs::kToken)) {
-        return false;  // ':' is only tolerated inside received=
-      }
-      return true;
-    };
-    if (!header_params(c, lim.max_params, v.params, on, /*extra_colon=*/true)) return false;
-    v.raw = c.since(start);
+    // Built in place (no copy of a freshly written Via); taken back out if it does not parse.
     if (out.size() >= lim.max_vias) return false;
-    out.push_back(v);
+    Via& v = out.emplace_back();
+    if (!parse_via(c, v, lim)) {
+      out.pop_back();
+      return false;
+    }
+    v.raw = c.since(start);
     bool bad = false;
     if (!next_element(c, bad)) return !bad;
   }
@@ -306,10 +313,12 @@ bool parse_name_addr_list(std::string_view value, std::vector<NameAddr>& out, st
                           std::size_t max_params, bool allow_addr_spec) noexcept {
   Cursor c(value);
   for (;;) {
-    NameAddr na;
-    if (!name_addr(c, na, allow_addr_spec, max_params, false)) return false;
     if (out.size() >= max_values) return false;
-    out.push_back(na);
+    NameAddr& na = out.emplace_back();  // in place; taken back out if it does not parse
+    if (!name_addr(c, na, allow_addr_spec, max_params, false)) {
+      out.pop_back();
+      return false;
+    }
     bool bad = false;
     if (!next_element(c, bad)) return !bad;
   }
@@ -584,7 +593,7 @@ ParseErrc Parser::start_line(std::string_view line) noexcept {
   std::string_view version = line.substr(sp2 + 1);
   if (!version_ok(version, is_20)) return ParseErrc::BadStartLine;
   if (uri.size() > lim_.max_uri_bytes) return ParseErrc::BadRequestUri;
-  if (!parse_uri(uri, m_.request_uri, lim_.max_params)) return ParseErrc::BadRequestUri;
+  if (!parse_uri_fresh(uri, m_.request_uri, lim_.max_params)) return ParseErrc::BadRequestUri;
   // Headers in a Request-URI are never turned into header fields (RFC 4475 §3.1.2.11).
   if (!m_.request_uri.headers.empty()) return ParseErrc::BadRequestUri;
   start_line_ok_ = true;
@@ -664,10 +673,12 @@ ParseErrc Parser::header(HeaderId id, std::string_view v) noexcept {
     case HeaderId::Authorization:
     case HeaderId::ProxyAuthorization: {
       if (m_.credentials.size() >= lim_.max_contacts) return ParseErrc::TooManyValues;
-      Credentials cr;
+      Credentials& cr = m_.credentials.emplace_back();  // in place; taken back out on error
       cr.proxy = id == HeaderId::ProxyAuthorization;
-      if (!parse_credentials(v, cr)) return ParseErrc::BadAuthorization;
-      m_.credentials.push_back(cr);
+      if (!parse_credentials(v, cr)) {
+        m_.credentials.pop_back();
+        return ParseErrc::BadAuthorization;
+      }
       return ParseErrc::Ok;
     }
     case HeaderId::WwwAuthenticate:
@@ -718,6 +729,39 @@ ParseErrc Parser::run() noexcept {
       return finish(pos + 2);
     }
     if (pos >= n) return ParseErrc::Incomplete;
+    // Fast path: one line "name *WSP : *WSP value CRLF", not folded, without another CR or LF
+    // in it. Anything else takes the general path below, which gives every verdict.
+    {
+      const char* const line_start = base + pos;
+      const char* const e = base + n;
+      const char* q = line_start;
+      while (q < e && cs::is(*q, cs::kToken)) ++q;
+      const char* const name_end = q;
+      while (q < e && cs::is_wsp(*q)) ++q;
+      if (name_end != line_start && q < e && *q == ':') {
+        ++q;
+        while (q < e && cs::is_wsp(*q)) ++q;
+        const char* const value_start = q;
+        const char* const cr = scan::cr_or_lf(q, e);
+        if (e - cr >= 2 && cr[0] == '\r' && cr[1] == '\n' && (e - cr == 2 || !cs::is_wsp(cr[2])) &&
+            static_cast<std::size_t>(cr + 1 - line_start) <= lim_.max_line_bytes) {
+          const char* value_end = cr;
+          while (value_end > value_start && cs::is_wsp(value_end[-1])) --value_end;
+          pos = static_cast<std::size_t>(cr + 2 - base);
+          if (m_.headers.size() >= lim_.max_headers) return ParseErrc::TooManyHeaders;
+          const std::string_view name(line_start, static_cast<std::size_t>(name_end - line_start));
+          const std::string_view value(value_start, static_cast<std::size_t>(value_end - value_start));
+          const HeaderId id = classify_header(name);
+          Header& h = m_.headers.emplace_back();  // filled in place: no copy through the stack
+          h.id = id;
+          h.name = name;
+          h.value = value;
+          const ParseErrc e2 = header(id, value);
+          if (e2 != ParseErrc::Ok) return e2;
+          continue;
+        }
+      }
+    }
     // Find the end of this field, following folded continuation lines.
     std::size_t scan = pos;
     std::size_t end;
@@ -759,7 +803,10 @@ ParseErrc Parser::run() noexcept {
 
     if (m_.headers.size() >= lim_.max_headers) return ParseErrc::TooManyHeaders;
     const HeaderId id = classify_header(name);
-    m_.headers.push_back(Header{id, name, value});
+    Header& h = m_.headers.emplace_back();
+    h.id = id;
+    h.name = name;
+    h.value = value;
     const ParseErrc e = header(id, value);
     if (e != ParseErrc::Ok) return e;
   }

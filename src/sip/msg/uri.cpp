@@ -259,6 +259,10 @@ bool parse_host(std::string_view text, HostKind& kind, std::string_view& host) n
 
 bool parse_uri(std::string_view text, Uri& u, std::size_t max_params) noexcept {
   u = Uri{};
+  return parse_uri_fresh(text, u, max_params);
+}
+
+bool parse_uri_fresh(std::string_view text, Uri& u, std::size_t max_params) noexcept {
   u.raw = text;
   const auto colon = text.find(':');
   if (colon == std::string_view::npos || colon == 0) return false;

@@ -40,6 +40,8 @@ struct Uri {
 
 // Parses `text` as a complete URI. `max_params` bounds the URI parameters and headers together.
 bool parse_uri(std::string_view text, Uri& out, std::size_t max_params = 64) noexcept;
+// The same for an `out` that is still default-constructed (not reset again: the parser's path).
+bool parse_uri_fresh(std::string_view text, Uri& out, std::size_t max_params) noexcept;
 
 // Validates a host as it may appear in a URI or Via sent-by: a name, an IPv4 address, or an
 // IPv6 reference in brackets. On success sets `kind` and `host` (brackets stripped).
