@@ -258,7 +258,7 @@ struct Proxy::Impl {
   runtime::MediaRelay* relay = nullptr;
   sip::identity::ReferralSigner* referral_signer = nullptr;
   const sip::identity::ReferralVerifier* referral_verifier = nullptr;
-  std::string contact_key;  // for contact tokens; new at every start
+  std::string contact_key;  // for contact tokens (ProxyConfig::contact_token_key, else random)
 
   // Issue 7: SIP Identity (null when not configured).
   sip::identity::IdentitySigner* signer = nullptr;
@@ -1592,6 +1592,7 @@ struct Proxy::Impl {
       respond(sid, 403, "Domain Not Allowed");
       return;
     }
+    const bool token_target = &uri == &routing_target;
     if (!locator) {
       respond(sid, 503, "Cannot Resolve Target");
       return;
@@ -1619,9 +1620,17 @@ struct Proxy::Impl {
     o.use_ipv6 = cfg.dns_ipv6;
     Resolving& pending = *r;
     resolving[sid] = std::move(r);
+    // A contact token's URI (routing_target) points into routing_more, which moved into the
+    // waiting request above: read it again from there.
+    msg::Uri target = uri;
+    if (token_target && !msg::parse_uri(pending.more.request_uri, target)) {
+      resolving.erase(sid);
+      respond(sid, 404, "Unknown Contact");
+      return;
+    }
     locating_sid = sid;
     located_at_once.reset();
-    auto handle = locator->locate(uri, o, [this, sid](base::Result<sip::resolve::TargetList> res) {
+    auto handle = locator->locate(target, o, [this, sid](base::Result<sip::resolve::TargetList> res) {
       if (locating_sid == sid) {
         located_at_once = std::move(res);  // handled below, with `m` still the request
         return;

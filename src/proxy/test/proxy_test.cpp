@@ -1986,5 +1986,56 @@ TEST_F(ProxyTest, SipsReachesOnlyContactsOverTls) {
   EXPECT_NE(fwd[0]->m.vias[0].raw.find("TLS"), std::string_view::npos);
 }
 
+
+// A hidden contact that names a host (not an address) is found by DNS when the callee's
+// request for the token comes, whether DNS answers at once or later.
+TEST_F(ProxyPrivacyTest, AHiddenContactWithAHostNameIsLocatedByDns) {
+  for (bool at_once : {true, false}) {
+    FakeDns dns;
+    dns.at_once = at_once;
+    dns.srv("_sip._udp.alice-home.test", 10, 5090, "pc.alice-home.test");
+    dns.a("pc.alice-home.test", "192.0.2.77");
+    start();
+    proxy_->use_dns(dns);
+    deliver(kPhoneA, alice_invite("z9hG4bK-h1", "id"));
+    auto r = take();
+    const Out* c = find(r, kPhoneA, 407);
+    ASSERT_NE(c, nullptr);
+    const std::string a =
+        answer(c->m, true, auth::Algorithm::Sha256, "alice", "alice-secret", "INVITE", "sip:bob@example.test");
+    std::string inv = alice_invite("z9hG4bK-h2", "id", a);
+    const std::string contact = "sip:alice@" + kPhoneA.to_string();
+    inv.replace(inv.find(contact), contact.size(), "sip:alice@alice-home.test");
+    deliver(kPhoneA, inv);
+    r = take();
+    auto fwd = requests_to(r, kPhoneB);
+    ASSERT_EQ(fwd.size(), 1u);
+    const auto held = hold(fwd[0]);
+    EXPECT_EQ(held->bytes.find("alice-home"), std::string::npos);
+    deliver(kPhoneB, bob_answer(held->m, 200));
+    take();
+    const std::string bye =
+        "BYE " + std::string(held->m.contacts[0].uri.raw) + " SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP " + kPhoneB.to_string() + ";branch=z9hG4bK-hb" + (at_once ? "1" : "2") + ";rport\r\n"
+        "Route: " + std::string(held->m.record_routes.at(0).raw) + "\r\n"
+        "Max-Forwards: 70\r\n"
+        "From: <sip:bob@example.test>;tag=callee\r\n"
+        "To: " + std::string(held->m.from.raw) + "\r\n"
+        "Call-ID: private-call\r\n"
+        "CSeq: 9 BYE\r\n"
+        "Content-Length: 0\r\n\r\n";
+    deliver(kPhoneB, bye);
+    r = take();
+    if (!at_once) {
+      dns.answer_all();
+      r = take();
+    }
+    auto to_alice = requests_to(r, *Endpoint::parse("192.0.2.77:5090"));
+    ASSERT_EQ(to_alice.size(), 1u) << (at_once ? "at once" : "later");
+    EXPECT_EQ(to_alice[0]->m.request_uri.raw, "sip:alice@alice-home.test");
+    proxy_.reset();  // before `dns` goes
+  }
+}
+
 }  // namespace
 }  // namespace warden::proxy
