@@ -9,8 +9,6 @@ namespace warden::sip::msg {
 
 namespace {
 
-constexpr std::uint16_t kTokenOrColon = cs::kToken;  // see value_run()
-
 // A cursor over one header value. Linear white space (SP, HTAB, and CRLF followed by SP or
 // HTAB, i.e. a folded line) is skipped only where the grammar allows it.
 struct Cursor {
@@ -99,7 +97,7 @@ bool param_value(Cursor& c, std::string_view& v, bool extra_colon) noexcept {
     v = c.since(s);
     return true;
   }
-  while (c.p < c.e && (cs::is(*c.p, kTokenOrColon) || (extra_colon && *c.p == ':'))) ++c.p;
+  c.run(extra_colon ? cs::kTokenColon : cs::kToken);
   v = c.since(s);
   return !v.empty();
 }
@@ -218,7 +216,7 @@ bool name_addr(Cursor& c, NameAddr& na, bool allow_addr_spec, std::size_t max_pa
     if (!na.uri.headers.empty()) return false;
   }
   auto on = [&](std::string_view name, std::string_view value, bool has_value) {
-    if (want_tag && cs::iequals(name, "tag")) {
+    if (want_tag && cs::iequals_lit(name, "tag")) {
       if (!has_value || !cs::all_of(value, cs::kToken) || !na.tag.empty()) return false;
       na.tag = value;
     }
@@ -255,10 +253,10 @@ bool parse_via(Cursor& c, Via& v, const base::Limits::Sip& lim) noexcept {
     v.port = static_cast<std::uint16_t>(port);
   }
   auto on = [&v](std::string_view name, std::string_view val, bool has_value) {
-    if (cs::iequals(name, "branch")) {
+    if (cs::iequals_lit(name, "branch")) {
       if (!has_value || !cs::all_of(val, cs::kToken)) return false;
       v.branch = val;
-    } else if (cs::iequals(name, "received")) {
+    } else if (cs::iequals_lit(name, "received")) {
       if (!has_value) return false;
       HostKind k;
       std::string_view h;
@@ -267,14 +265,14 @@ bool parse_via(Cursor& c, Via& v, const base::Limits::Sip& lim) noexcept {
         h = val;
       }
       v.received = h;
-    } else if (cs::iequals(name, "maddr")) {
+    } else if (cs::iequals_lit(name, "maddr")) {
       HostKind k;
       if (!has_value || !parse_host(val, k, v.maddr)) return false;
-    } else if (cs::iequals(name, "ttl")) {
+    } else if (cs::iequals_lit(name, "ttl")) {
       std::uint32_t ttl = 0;
       if (!has_value || val.size() > 3 || !parse_u32(val, ttl, false) || ttl > 255) return false;
       v.ttl = static_cast<int>(ttl);
-    } else if (cs::iequals(name, "rport")) {
+    } else if (cs::iequals_lit(name, "rport")) {
       v.rport = true;
       if (has_value) {
         std::uint32_t port = 0;
@@ -375,6 +373,15 @@ bool parse_token_list(std::string_view value, bool allow_empty) noexcept {
   if (c.at_end()) return allow_empty;
   for (;;) {
     if (c.run(cs::kToken).empty()) return false;
+    // The usual separators, "," and ", " before the next token, without the general LWS path.
+    if (c.e - c.p >= 2 && c.p[0] == ',' && cs::is(c.p[1], cs::kToken)) {
+      c.p += 1;
+      continue;
+    }
+    if (c.e - c.p >= 3 && c.p[0] == ',' && c.p[1] == ' ' && cs::is(c.p[2], cs::kToken)) {
+      c.p += 2;
+      continue;
+    }
     bool bad = false;
     if (!next_element(c, bad)) return !bad;
   }
@@ -416,7 +423,7 @@ bool auth_params(std::string_view value, std::string_view& scheme, OnParam&& on)
     if (name.empty()) return false;
     if (!c.sep('=')) {
       // Not name=value: another scheme's opaque credentials (token68); keep as text.
-      return !cs::iequals(scheme, "Digest");
+      return !cs::iequals_lit(scheme, "digest");
     }
     std::string_view v;
     if (c.peek() == '"') {
@@ -440,17 +447,17 @@ bool parse_credentials(std::string_view value, Credentials& cr) noexcept {
   cr.proxy = proxy;
   cr.raw = value;
   return auth_params(value, cr.scheme, [&cr](std::string_view n, std::string_view v) {
-    if (cs::iequals(n, "username")) cr.username = v;
-    else if (cs::iequals(n, "realm")) cr.realm = v;
-    else if (cs::iequals(n, "nonce")) cr.nonce = v;
-    else if (cs::iequals(n, "uri")) cr.uri = v;
-    else if (cs::iequals(n, "response")) cr.response = v;
-    else if (cs::iequals(n, "algorithm")) cr.algorithm = v;
-    else if (cs::iequals(n, "cnonce")) cr.cnonce = v;
-    else if (cs::iequals(n, "opaque")) cr.opaque = v;
-    else if (cs::iequals(n, "qop")) cr.qop = v;
-    else if (cs::iequals(n, "nc")) cr.nc = v;
-    else if (cs::iequals(n, "userhash")) cr.userhash = cs::iequals(v, "true");
+    if (cs::iequals_lit(n, "username")) cr.username = v;
+    else if (cs::iequals_lit(n, "realm")) cr.realm = v;
+    else if (cs::iequals_lit(n, "nonce")) cr.nonce = v;
+    else if (cs::iequals_lit(n, "uri")) cr.uri = v;
+    else if (cs::iequals_lit(n, "response")) cr.response = v;
+    else if (cs::iequals_lit(n, "algorithm")) cr.algorithm = v;
+    else if (cs::iequals_lit(n, "cnonce")) cr.cnonce = v;
+    else if (cs::iequals_lit(n, "opaque")) cr.opaque = v;
+    else if (cs::iequals_lit(n, "qop")) cr.qop = v;
+    else if (cs::iequals_lit(n, "nc")) cr.nc = v;
+    else if (cs::iequals_lit(n, "userhash")) cr.userhash = cs::iequals_lit(v, "true");
     return true;
   });
 }
@@ -458,14 +465,14 @@ bool parse_credentials(std::string_view value, Credentials& cr) noexcept {
 bool parse_challenge(std::string_view value, Challenge& ch) noexcept {
   ch = Challenge{};
   return auth_params(value, ch.scheme, [&ch](std::string_view n, std::string_view v) {
-    if (cs::iequals(n, "realm")) ch.realm = v;
-    else if (cs::iequals(n, "nonce")) ch.nonce = v;
-    else if (cs::iequals(n, "opaque")) ch.opaque = v;
-    else if (cs::iequals(n, "algorithm")) ch.algorithm = v;
-    else if (cs::iequals(n, "qop")) ch.qop = v;
-    else if (cs::iequals(n, "domain")) ch.domain = v;
-    else if (cs::iequals(n, "stale")) ch.stale = cs::iequals(v, "true");
-    else if (cs::iequals(n, "userhash")) ch.userhash = cs::iequals(v, "true");
+    if (cs::iequals_lit(n, "realm")) ch.realm = v;
+    else if (cs::iequals_lit(n, "nonce")) ch.nonce = v;
+    else if (cs::iequals_lit(n, "opaque")) ch.opaque = v;
+    else if (cs::iequals_lit(n, "algorithm")) ch.algorithm = v;
+    else if (cs::iequals_lit(n, "qop")) ch.qop = v;
+    else if (cs::iequals_lit(n, "domain")) ch.domain = v;
+    else if (cs::iequals_lit(n, "stale")) ch.stale = cs::iequals_lit(v, "true");
+    else if (cs::iequals_lit(n, "userhash")) ch.userhash = cs::iequals_lit(v, "true");
     return true;
   });
 }
@@ -549,7 +556,7 @@ class Parser {
 
 bool version_ok(std::string_view v, bool& is_20) noexcept {
   // SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (case-insensitive "SIP", §7.1)
-  if (v.size() < 7 || !cs::iequals(v.substr(0, 4), "SIP/")) return false;
+  if (v.size() < 7 || !cs::iequals_lit(v.substr(0, 4), "sip/")) return false;
   std::string_view nums = v.substr(4);
   const auto dot = nums.find('.');
   if (dot == std::string_view::npos || dot == 0 || dot + 1 == nums.size()) return false;
@@ -561,7 +568,7 @@ bool version_ok(std::string_view v, bool& is_20) noexcept {
 
 ParseErrc Parser::start_line(std::string_view line) noexcept {
   bool is_20 = false;
-  if (line.size() >= 4 && cs::iequals(line.substr(0, 4), "SIP/")) {
+  if (line.size() >= 4 && cs::iequals_lit(line.substr(0, 4), "sip/")) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
     m_.kind = Kind::Response;
     const auto sp = line.find(' ');

@@ -317,15 +317,15 @@ bool parse_uri_fresh(std::string_view text, Uri& u, std::size_t max_params) noex
   if (!cs::is(u.scheme_text[0], cs::kAlpha) || !cs::all_of(u.scheme_text, cs::kSchemeChar)) return false;
   std::string_view rest = text.substr(colon + 1);
   if (rest.empty()) return false;
-  if (cs::iequals(u.scheme_text, "sip")) {
+  if (cs::iequals_lit(u.scheme_text, "sip")) {
     u.scheme = Scheme::Sip;
     return parse_sip(rest, u, max_params);
   }
-  if (cs::iequals(u.scheme_text, "sips")) {
+  if (cs::iequals_lit(u.scheme_text, "sips")) {
     u.scheme = Scheme::Sips;
     return parse_sip(rest, u, max_params);
   }
-  if (cs::iequals(u.scheme_text, "tel")) {
+  if (cs::iequals_lit(u.scheme_text, "tel")) {
     u.scheme = Scheme::Tel;
     return parse_tel(rest, u, max_params);
   }
