@@ -1,6 +1,8 @@
 #include "sip/msg/header_id.hpp"
 
 #include <array>
+#include <bit>
+#include <cstring>
 
 #include "sip/msg/charset.hpp"
 
@@ -125,7 +127,83 @@ constexpr LowerNames make_lower() {
 
 constexpr LowerNames kLower = make_lower();
 
+// For classify_header_at(): per first letter, the long names beginning with it as three masked
+// 8-octet words each, so that a candidate is tested with three loads' worth of ALU work.
+struct WordName {
+  std::uint64_t want[3] = {};
+  std::uint64_t fold[3] = {};  // 0x20 on letters: the only octets compared case-insensitively
+  std::uint64_t keep[3] = {};  // 0xff on the name's octets
+  std::uint8_t len = 0;
+  HeaderId id = HeaderId::Other;
+};
+
+struct WordIndex {
+  static constexpr std::size_t kPerLetter = 8;
+  std::array<std::array<WordName, kPerLetter>, 26> by_letter{};
+  std::array<std::uint8_t, 26> count{};
+};
+
+constexpr WordIndex make_word_index() {
+  WordIndex ix{};
+  for (const auto& entry : kNames) {
+    const std::size_t letter = static_cast<std::size_t>(cs::lower(entry.name[0]) - 'a');
+    WordName& w = ix.by_letter[letter][ix.count[letter]++];
+    w.len = static_cast<std::uint8_t>(entry.name.size());
+    w.id = entry.id;
+    for (std::size_t i = 0; i < entry.name.size(); ++i) {
+      const char c = cs::lower(entry.name[i]);
+      const auto shift = 8 * (i % 8);
+      w.want[i / 8] |= std::uint64_t{static_cast<unsigned char>(c)} << shift;
+      if (c >= 'a' && c <= 'z') w.fold[i / 8] |= std::uint64_t{0x20} << shift;
+      w.keep[i / 8] |= std::uint64_t{0xff} << shift;
+    }
+  }
+  return ix;
+}
+
+constexpr WordIndex kWordIndex = make_word_index();
+
+static_assert([] {
+  for (auto c : kWordIndex.count)
+    if (c > WordIndex::kPerLetter) return false;
+  for (const auto& e : kNames)
+    if (e.name.size() > 24) return false;
+  return true;
+}());
+
+constexpr bool ends_name(char c) noexcept { return c == ':' || c == ' ' || c == '\t'; }
+
 }  // namespace
+
+HeaderId classify_header_at(const char* p, std::size_t& len) noexcept {
+  len = 0;
+  if constexpr (std::endian::native != std::endian::little) {
+    return HeaderId::Other;
+  } else {
+    const char first = static_cast<char>(p[0] | 0x20);
+    if (first < 'a' || first > 'z') return HeaderId::Other;
+    if (ends_name(p[1])) {
+      const HeaderId id = compact(first);
+      if (id != HeaderId::Other) len = 1;
+      return id;
+    }
+    std::uint64_t w[3];
+    std::memcpy(w, p, sizeof w);
+    const std::size_t letter = static_cast<std::size_t>(first - 'a');
+    const auto& candidates = kWordIndex.by_letter[letter];
+    for (std::size_t i = 0; i < kWordIndex.count[letter]; ++i) {
+      const WordName& c = candidates[i];
+      const std::uint64_t diff = (((w[0] | c.fold[0]) & c.keep[0]) ^ c.want[0]) |
+                                 (((w[1] | c.fold[1]) & c.keep[1]) ^ c.want[1]) |
+                                 (((w[2] | c.fold[2]) & c.keep[2]) ^ c.want[2]);
+      if (diff == 0 && ends_name(p[c.len])) {
+        len = c.len;
+        return c.id;
+      }
+    }
+    return HeaderId::Other;
+  }
+}
 
 HeaderId classify_header(std::string_view name) noexcept {
   if (name.size() == 1) return compact(name[0]);

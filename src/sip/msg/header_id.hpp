@@ -57,6 +57,11 @@ enum class HeaderId : std::uint8_t {
 };
 
 HeaderId classify_header(std::string_view name) noexcept;
+// The parser's shortcut: if the octets at `p` begin with a known name (long or compact, any
+// case) followed by ':', SP or HTAB, returns its id and sets `len` to the name's length;
+// otherwise returns Other with `len` 0 (the caller then scans the name itself). Reads up to
+// 25 octets from `p`: the caller guarantees that many are readable.
+HeaderId classify_header_at(const char* p, std::size_t& len) noexcept;
 // The canonical (long) name, e.g. "Call-ID"; "" for Other.
 std::string_view canonical_name(HeaderId id) noexcept;
 

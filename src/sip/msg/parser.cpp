@@ -742,7 +742,13 @@ ParseErrc Parser::run() noexcept {
       const char* const line_start = base + pos;
       const char* const e = base + n;
       const char* q = line_start;
-      while (q < e && cs::is(*q, cs::kToken)) ++q;
+      std::size_t known_len = 0;
+      HeaderId id = e - line_start > 32 ? classify_header_at(line_start, known_len) : HeaderId::Other;
+      if (known_len != 0) {
+        q += known_len;
+      } else {
+        while (q < e && cs::is(*q, cs::kToken)) ++q;
+      }
       const char* const name_end = q;
       while (q < e && cs::is_wsp(*q)) ++q;
       if (name_end != line_start && q < e && *q == ':') {
@@ -758,7 +764,7 @@ ParseErrc Parser::run() noexcept {
           if (m_.headers.size() >= lim_.max_headers) return ParseErrc::TooManyHeaders;
           const std::string_view name(line_start, static_cast<std::size_t>(name_end - line_start));
           const std::string_view value(value_start, static_cast<std::size_t>(value_end - value_start));
-          const HeaderId id = classify_header(name);
+          if (known_len == 0) id = classify_header(name);
           Header& h = m_.headers.emplace_back();  // filled in place: no copy through the stack
           h.id = id;
           h.name = name;
