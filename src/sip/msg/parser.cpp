@@ -18,7 +18,11 @@ struct Cursor {
   explicit Cursor(std::string_view s) noexcept : p(s.data()), e(s.data() + s.size()) {}
   bool at_end() const noexcept { return p >= e; }
   char peek() const noexcept { return p < e ? *p : '\0'; }
+  // Inline for the common case (no white space here); the loop stays out of line.
   void lws() noexcept {
+    if (p < e && (*p == ' ' || *p == '\t' || *p == '\r')) lws_slow();
+  }
+  [[gnu::noinline]] void lws_slow() noexcept {
     while (p < e) {
       if (*p == ' ' || *p == '\t') {
         ++p;
