@@ -15,51 +15,52 @@ struct Entry {
   HeaderId id;
 };
 
-// Long names, grouped by length so a lookup compares against a handful of candidates.
+// Long names, most frequent first: classify_header_at() tries the names of one first letter in
+// this order.
 constexpr std::array kNames = {
-    Entry{"Accept", HeaderId::Accept},
-    Entry{"Accept-Contact", HeaderId::AcceptContact},
-    Entry{"Allow", HeaderId::Allow},
-    Entry{"Allow-Events", HeaderId::AllowEvents},
-    Entry{"Authorization", HeaderId::Authorization},
+    Entry{"Via", HeaderId::Via},
+    Entry{"From", HeaderId::From},
+    Entry{"To", HeaderId::To},
     Entry{"Call-ID", HeaderId::CallId},
+    Entry{"CSeq", HeaderId::CSeq},
     Entry{"Contact", HeaderId::Contact},
-    Entry{"Content-Disposition", HeaderId::ContentDisposition},
-    Entry{"Content-Encoding", HeaderId::ContentEncoding},
     Entry{"Content-Length", HeaderId::ContentLength},
     Entry{"Content-Type", HeaderId::ContentType},
-    Entry{"CSeq", HeaderId::CSeq},
+    Entry{"Max-Forwards", HeaderId::MaxForwards},
+    Entry{"Record-Route", HeaderId::RecordRoute},
+    Entry{"Route", HeaderId::Route},
+    Entry{"Allow", HeaderId::Allow},
+    Entry{"Supported", HeaderId::Supported},
+    Entry{"User-Agent", HeaderId::UserAgent},
+    Entry{"Server", HeaderId::Server},
+    Entry{"Expires", HeaderId::Expires},
+    Entry{"Authorization", HeaderId::Authorization},
+    Entry{"Proxy-Authorization", HeaderId::ProxyAuthorization},
+    Entry{"WWW-Authenticate", HeaderId::WwwAuthenticate},
+    Entry{"Proxy-Authenticate", HeaderId::ProxyAuthenticate},
+    Entry{"Require", HeaderId::Require},
+    Entry{"Proxy-Require", HeaderId::ProxyRequire},
+    Entry{"Path", HeaderId::Path},
+    Entry{"Accept", HeaderId::Accept},
+    Entry{"Accept-Contact", HeaderId::AcceptContact},
+    Entry{"Allow-Events", HeaderId::AllowEvents},
+    Entry{"Content-Disposition", HeaderId::ContentDisposition},
+    Entry{"Content-Encoding", HeaderId::ContentEncoding},
     Entry{"Date", HeaderId::Date},
     Entry{"Event", HeaderId::Event},
-    Entry{"Expires", HeaderId::Expires},
-    Entry{"From", HeaderId::From},
     Entry{"Identity", HeaderId::Identity},
-    Entry{"Max-Forwards", HeaderId::MaxForwards},
     Entry{"Min-Expires", HeaderId::MinExpires},
-    Entry{"Path", HeaderId::Path},
     Entry{"P-Asserted-Identity", HeaderId::PAssertedIdentity},
     Entry{"P-Preferred-Identity", HeaderId::PPreferredIdentity},
     Entry{"Privacy", HeaderId::Privacy},
-    Entry{"Proxy-Authenticate", HeaderId::ProxyAuthenticate},
-    Entry{"Proxy-Authorization", HeaderId::ProxyAuthorization},
-    Entry{"Proxy-Require", HeaderId::ProxyRequire},
-    Entry{"Record-Route", HeaderId::RecordRoute},
     Entry{"Refer-To", HeaderId::ReferTo},
     Entry{"Referred-By", HeaderId::ReferredBy},
     Entry{"Reject-Contact", HeaderId::RejectContact},
-    Entry{"Require", HeaderId::Require},
     Entry{"Retry-After", HeaderId::RetryAfter},
-    Entry{"Route", HeaderId::Route},
-    Entry{"Server", HeaderId::Server},
     Entry{"Session-Expires", HeaderId::SessionExpires},
     Entry{"Subject", HeaderId::Subject},
-    Entry{"Supported", HeaderId::Supported},
-    Entry{"To", HeaderId::To},
     Entry{"Unsupported", HeaderId::Unsupported},
-    Entry{"User-Agent", HeaderId::UserAgent},
-    Entry{"Via", HeaderId::Via},
     Entry{"Warning", HeaderId::Warning},
-    Entry{"WWW-Authenticate", HeaderId::WwwAuthenticate},
 };
 
 constexpr HeaderId compact(char c) noexcept {
@@ -187,15 +188,17 @@ HeaderId classify_header_at(const char* p, std::size_t& len) noexcept {
       if (id != HeaderId::Other) len = 1;
       return id;
     }
-    std::uint64_t w[3];
-    std::memcpy(w, p, sizeof w);
+    std::uint64_t w0, w1, w2;  // separate words, so that they stay in registers
+    std::memcpy(&w0, p, 8);
+    std::memcpy(&w1, p + 8, 8);
+    std::memcpy(&w2, p + 16, 8);
     const std::size_t letter = static_cast<std::size_t>(first - 'a');
     const auto& candidates = kWordIndex.by_letter[letter];
     for (std::size_t i = 0; i < kWordIndex.count[letter]; ++i) {
       const WordName& c = candidates[i];
-      const std::uint64_t diff = (((w[0] | c.fold[0]) & c.keep[0]) ^ c.want[0]) |
-                                 (((w[1] | c.fold[1]) & c.keep[1]) ^ c.want[1]) |
-                                 (((w[2] | c.fold[2]) & c.keep[2]) ^ c.want[2]);
+      const std::uint64_t diff = (((w0 | c.fold[0]) & c.keep[0]) ^ c.want[0]) |
+                                 (((w1 | c.fold[1]) & c.keep[1]) ^ c.want[1]) |
+                                 (((w2 | c.fold[2]) & c.keep[2]) ^ c.want[2]);
       if (diff == 0 && ends_name(p[c.len])) {
         len = c.len;
         return c.id;
