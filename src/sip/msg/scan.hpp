@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "sip/msg/charset.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -51,6 +53,28 @@ inline const char* quoted_special(const char* p, const char* e) noexcept {
     if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f) break;
     ++p;
   }
+  return p;
+}
+
+// The end of the run of host name characters (ALPHA / DIGIT / "-" / ".") starting at p.
+inline const char* hostchar_end(const char* p, const char* e) noexcept {
+#if defined(__SSE2__)
+  const __m128i fold = _mm_set1_epi8(0x20);
+  while (e - p >= 16) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i low = _mm_or_si128(b, fold);
+    const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
+                                         _mm_cmplt_epi8(low, _mm_set1_epi8('z' + 1)));
+    // '-' 0x2d, '.' 0x2e and the digits 0x30-0x39 form the range 0x2d-0x39 without '/' (0x2f)
+    const __m128i other = _mm_andnot_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('/')),
+                                           _mm_and_si128(_mm_cmpgt_epi8(b, _mm_set1_epi8('-' - 1)),
+                                                         _mm_cmplt_epi8(b, _mm_set1_epi8('9' + 1))));
+    const unsigned out = ~static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, other))) & 0xffffU;
+    if (out != 0) return p + __builtin_ctz(out);
+    p += 16;
+  }
+#endif
+  while (p < e && cs::is(*p, cs::kHostChar)) ++p;
   return p;
 }
 

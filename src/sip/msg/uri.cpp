@@ -8,6 +8,7 @@
 
 #include "sip/msg/charset.hpp"
 #include "sip/msg/params.hpp"
+#include "sip/msg/scan.hpp"
 
 namespace warden::sip::msg {
 
@@ -163,7 +164,7 @@ bool parse_sip(std::string_view s, Uri& u, std::size_t max_params) noexcept {
     if (close == std::string_view::npos) return false;
     i = close + 1;
   } else {
-    while (i < s.size() && cs::is(s[i], cs::kHostChar)) ++i;
+    i = static_cast<std::size_t>(scan::hostchar_end(s.data(), s.data() + s.size()) - s.data());
   }
   if (!parse_host(s.substr(0, i), u.host_kind, u.host)) return false;
   if (i < s.size() && s[i] == ':') {
