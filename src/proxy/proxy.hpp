@@ -17,6 +17,10 @@
 //   3263 through the DNS port (asynchronously: the server transaction waits, a CANCEL ends the
 //   wait with 487) and tried target after target on a timeout, a transport failure or a 503
 //   (RFC 3263 §4.3); a TLS target's certificate must name the domain (RFC 5922).
+// Issue 7 on each branch's copy: privacy (RFC 3323/3325: PAI by trust domain, the privacy
+// service for our callers toward untrusted hops, topology hiding with contact tokens, the media
+// relay for private calls; responses restored), our signed Referred-By on a REFER of our user,
+// and a transfer token on an INVITE to our user verified first (403 when it does not hold).
 // Responses: matched to their client transaction, our Via removed; provisionals and 2xx go
 // upstream at once (a 2xx cancels the other branches of an INVITE); other finals wait for the
 // best one (6xx, else the lowest class; 503 becomes 500) once every branch has answered.
