@@ -91,7 +91,7 @@ struct Lower {
 };
 
 // Case-insensitive equality with a lower-case literal; inlined, the literal's size is constant.
-inline bool iequals_lit(std::string_view a, const Lower& b) noexcept {
+[[gnu::always_inline]] inline bool iequals_lit(std::string_view a, const Lower& b) noexcept {
   if (a.size() != b.n) return false;
   if constexpr (std::endian::native == std::endian::little) {
     for (std::size_t k = 0; k * 8 < b.n; ++k) {

@@ -247,7 +247,7 @@ bool parse_via(Cursor& c, Via& v, const base::Limits::Sip& lim) noexcept {
     while (c.p < c.e && *c.p != ']') ++c.p;
     if (!c.eat(']')) return false;
   } else {
-    c.run(cs::kHostChar);
+    c.p = scan::hostchar_end(c.p, c.e);
   }
   if (!parse_host(c.since(hs), v.host_kind, v.host)) return false;
   if (c.sep(':')) {

@@ -45,12 +45,20 @@ bool parse_port(std::string_view s, std::uint16_t& port) noexcept {
 // the text is classified 16 octets at a time into bit masks (bit i for octet i), and the label
 // rules become tests on those masks.
 bool is_short_hostname(const char* p, std::size_t n) noexcept {
-  alignas(16) char buf[64] = {};
-  std::memcpy(buf, p, n);
   std::uint64_t letters = 0, valid = 0, dots = 0, dashes = 0;
   const __m128i fold = _mm_set1_epi8(0x20);
-  for (std::size_t k = 0; k < n; k += 16) {
-    const __m128i b = _mm_load_si128(reinterpret_cast<const __m128i*>(buf + k));
+  const std::size_t whole = n & ~std::size_t{15};
+  // The last n % 16 octets: one table look-up each, no branch, no copy.
+  for (std::size_t k = whole; k < n; ++k) {
+    const char c = p[k];
+    const std::uint64_t bit = std::uint64_t{1} << k;
+    letters |= cs::is(c, cs::kAlpha) ? bit : 0;
+    valid |= cs::is(c, cs::kHostChar) ? bit : 0;
+    dots |= c == '.' ? bit : 0;
+    dashes |= c == '-' ? bit : 0;
+  }
+  for (std::size_t k = 0; k < whole; k += 16) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k));
     const __m128i low = _mm_or_si128(b, fold);
     // Signed compares: octets above 0x7f are negative and fall outside every range.
     const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
@@ -216,23 +224,26 @@ bool parse_tel(std::string_view s, Uri& u, std::size_t max_params) noexcept {
 }  // namespace
 
 bool is_ipv4_address(std::string_view s) noexcept {
-  int parts = 0;
-  std::size_t i = 0;
-  while (true) {
-    std::size_t digits = 0;
-    unsigned v = 0;
-    while (i < s.size() && cs::is_digit(s[i]) && digits < 4) {
-      v = v * 10 + static_cast<unsigned>(s[i] - '0');
-      ++i;
-      ++digits;
+  // Four groups of 1 to 3 digits, each at most 255, separated by single dots.
+  const char* p = s.data();
+  const char* const e = p + s.size();
+  for (int part = 0; part < 4; ++part) {
+    if (part != 0) {
+      if (p == e || *p != '.') return false;
+      ++p;
     }
-    if (digits == 0 || digits > 3 || v > 255) return false;
-    ++parts;
-    if (i == s.size()) break;
-    if (s[i] != '.' || parts == 4) return false;
-    ++i;
+    if (p == e || !cs::is_digit(*p)) return false;
+    unsigned v = static_cast<unsigned>(*p++ - '0');
+    if (p != e && cs::is_digit(*p)) {
+      v = v * 10 + static_cast<unsigned>(*p++ - '0');
+      if (p != e && cs::is_digit(*p)) {
+        v = v * 10 + static_cast<unsigned>(*p++ - '0');
+        if (p != e && cs::is_digit(*p)) return false;  // a fourth digit
+      }
+    }
+    if (v > 255) return false;
   }
-  return parts == 4;
+  return p == e;
 }
 
 bool is_ipv6_address(std::string_view s) noexcept {
