@@ -205,11 +205,11 @@ bool name_addr(Cursor& c, NameAddr& na, bool allow_addr_spec, std::size_t max_pa
     }
   }
   if (bracketed) {
-    const void* gt = std::memchr(c.p, '>', static_cast<std::size_t>(c.e - c.p));
-    if (gt == nullptr) return false;
-    std::string_view text{c.p, static_cast<std::size_t>(static_cast<const char*>(gt) - c.p)};
+    const char* const gt = scan::byte(c.p, c.e, '>');
+    if (gt == c.e) return false;
+    std::string_view text{c.p, static_cast<std::size_t>(gt - c.p)};
     if (!parse_uri_fresh(text, na.uri, max_params)) return false;
-    c.p = static_cast<const char*>(gt) + 1;
+    c.p = gt + 1;
     na.bracketed = true;
   } else {
     if (!allow_addr_spec) return false;
@@ -333,14 +333,13 @@ bool parse_single_name_addr(std::string_view value, NameAddr& na, std::size_t ma
   return c.at_end();
 }
 
+// callid = word [ "@" word ]: one pass, since '@' is not a word character.
 bool parse_call_id(std::string_view v) noexcept {
-  if (v.empty()) return false;
-  const auto at = v.find('@');
-  std::string_view left = v.substr(0, at);
-  if (left.empty() || !cs::all_of(left, cs::kWord)) return false;
-  if (at == std::string_view::npos) return true;
-  std::string_view right = v.substr(at + 1);
-  return !right.empty() && cs::all_of(right, cs::kWord);
+  Cursor c(v);
+  if (c.run(cs::kWord).empty()) return false;
+  if (c.at_end()) return true;
+  if (!c.eat('@') || c.run(cs::kWord).empty()) return false;
+  return c.at_end();
 }
 
 bool parse_cseq(std::string_view value, CSeq& out) noexcept {
