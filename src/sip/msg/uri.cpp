@@ -131,6 +131,39 @@ bool sip_params(std::string_view s, std::size_t& count, std::size_t max) noexcep
   return true;
 }
 
+// The end of a run of paramchar octets (unreserved / param-unreserved) or %HH escapes.
+const char* paramchar_end(const char* p, const char* e) noexcept {
+  constexpr std::uint16_t kParamChar = cs::kUnreserved | cs::kParamExtra;
+  while (p < e) {
+    if (cs::is(*p, kParamChar)) {
+      ++p;
+    } else if (*p == '%' && e - p >= 3 && cs::is(p[1], cs::kHex) && cs::is(p[2], cs::kHex)) {
+      p += 3;
+    } else {
+      break;
+    }
+  }
+  return p;
+}
+
+// sip_params() over the parameters of a SIP URI up to its '?' or end, in one pass: neither
+// ';', '=' nor '?' is a paramchar or part of an escape, so each name and value ends at the
+// first of them. Returns the '?' or `e` where the list ends, or nullptr if it is malformed.
+const char* sip_params_to_headers(const char* p, const char* e, std::size_t& count, std::size_t max) noexcept {
+  while (p < e && *p == ';') {
+    const char* const name = ++p;
+    p = paramchar_end(p, e);
+    if (p == name) return nullptr;  // pname is not empty
+    if (p < e && *p == '=') {
+      const char* const value = ++p;
+      p = paramchar_end(p, e);
+      if (p == value) return nullptr;  // nor is a pvalue after '='
+    }
+    if (++count > max) return nullptr;
+  }
+  return p == e || *p == '?' ? p : nullptr;
+}
+
 // headers: hname "=" hvalue *( "&" hname "=" hvalue )
 bool sip_headers(std::string_view s, std::size_t& count, std::size_t max) noexcept {
   if (s.empty()) return false;
@@ -185,9 +218,14 @@ bool parse_sip(std::string_view s, Uri& u, std::size_t max_params) noexcept {
   std::size_t count = 0;
   if (i < s.size() && s[i] == ';') {
     const std::size_t start = i;
-    while (i < s.size() && s[i] != '?') ++i;
+    const char* const end = sip_params_to_headers(s.data() + i, s.data() + s.size(), count, max_params);
+    if (end == nullptr) {
+      while (i < s.size() && s[i] != '?') ++i;
+      u.params = s.substr(start, i - start);  // what the list was taken to be, as before
+      return false;
+    }
+    i = static_cast<std::size_t>(end - s.data());
     u.params = s.substr(start, i - start);
-    if (!sip_params(u.params, count, max_params)) return false;
   }
   if (i < s.size() && s[i] == '?') {
     u.headers = s.substr(i + 1);
