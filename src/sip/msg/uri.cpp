@@ -131,11 +131,10 @@ bool sip_params(std::string_view s, std::size_t& count, std::size_t max) noexcep
   return true;
 }
 
-// The end of a run of paramchar octets (unreserved / param-unreserved) or %HH escapes.
-const char* paramchar_end(const char* p, const char* e) noexcept {
-  constexpr std::uint16_t kParamChar = cs::kUnreserved | cs::kParamExtra;
+// The end of a run of octets of class `cls` or %HH escapes.
+const char* escaped_end(const char* p, const char* e, std::uint16_t cls) noexcept {
   while (p < e) {
-    if (cs::is(*p, kParamChar)) {
+    if (cs::is(*p, cls)) {
       ++p;
     } else if (*p == '%' && e - p >= 3 && cs::is(p[1], cs::kHex) && cs::is(p[2], cs::kHex)) {
       p += 3;
@@ -152,11 +151,11 @@ const char* paramchar_end(const char* p, const char* e) noexcept {
 const char* sip_params_to_headers(const char* p, const char* e, std::size_t& count, std::size_t max) noexcept {
   while (p < e && *p == ';') {
     const char* const name = ++p;
-    p = paramchar_end(p, e);
+    p = escaped_end(p, e, cs::kUnreserved | cs::kParamExtra);
     if (p == name) return nullptr;  // pname is not empty
     if (p < e && *p == '=') {
       const char* const value = ++p;
-      p = paramchar_end(p, e);
+      p = escaped_end(p, e, cs::kUnreserved | cs::kParamExtra);
       if (p == value) return nullptr;  // nor is a pvalue after '='
     }
     if (++count > max) return nullptr;
@@ -185,9 +184,34 @@ bool sip_headers(std::string_view s, std::size_t& count, std::size_t max) noexce
 
 bool parse_sip(std::string_view s, Uri& u, std::size_t max_params) noexcept {
   // userinfo ends at the first '@': no other part of a SIP URI may hold a bare '@'.
-  const auto at = s.find('@');
-  if (at != std::string_view::npos) {
-    std::string_view userinfo = s.substr(0, at);
+  // The usual forms in one pass: a run of user chars that reaches the end means there is no
+  // '@' at all; one that stops at '@', or at ':' followed by password chars up to '@', is the
+  // userinfo (neither '@' nor ':' is a user char, nor '@' a password char, so that '@' is the
+  // first). Anything else is left to the general code below.
+  const char* const b = s.data();
+  const char* const e = b + s.size();
+  const char* const user_end = escaped_end(b, e, cs::kUnreserved | cs::kUserExtra);
+  const char* at = nullptr;
+  bool decided = user_end == e;
+  if (!decided && user_end != b && *user_end == '@') {
+    at = user_end;
+    decided = true;
+  } else if (!decided && user_end != b && *user_end == ':') {
+    const char* const pass_end = escaped_end(user_end + 1, e, cs::kUnreserved | cs::kPasswordExtra);
+    if (pass_end < e && *pass_end == '@') {
+      at = pass_end;
+      decided = true;
+    }
+  }
+  if (decided) {
+    if (at != nullptr) {
+      u.user = {b, static_cast<std::size_t>(user_end - b)};
+      if (at != user_end) u.password = {user_end + 1, static_cast<std::size_t>(at - user_end - 1)};
+      u.has_userinfo = true;
+      s.remove_prefix(static_cast<std::size_t>(at + 1 - b));
+    }
+  } else if (const auto at_pos = s.find('@'); at_pos != std::string_view::npos) {
+    std::string_view userinfo = s.substr(0, at_pos);
     const auto colon = userinfo.find(':');
     u.user = userinfo.substr(0, colon);
     if (u.user.empty() || !escaped_run(u.user, cs::kUnreserved | cs::kUserExtra)) return false;
@@ -196,7 +220,7 @@ bool parse_sip(std::string_view s, Uri& u, std::size_t max_params) noexcept {
       if (!escaped_run(u.password, cs::kUnreserved | cs::kPasswordExtra)) return false;
     }
     u.has_userinfo = true;
-    s.remove_prefix(at + 1);
+    s.remove_prefix(at_pos + 1);
   }
   // hostport
   std::size_t i = 0;
