@@ -385,6 +385,12 @@ bool parse_uri(std::string_view text, Uri& u, std::size_t max_params) noexcept {
 
 bool parse_uri_fresh(std::string_view text, Uri& u, std::size_t max_params) noexcept {
   u.raw = text;
+  // "sip:" (any case) with something after it: the scheme needs no search for its ':'.
+  if (text.size() > 4 && cs::iequals_lit(text.substr(0, 4), "sip:")) {
+    u.scheme_text = text.substr(0, 3);
+    u.scheme = Scheme::Sip;
+    return parse_sip(text.substr(4), u, max_params);
+  }
   const auto colon = text.find(':');
   if (colon == std::string_view::npos || colon == 0) return false;
   u.scheme_text = text.substr(0, colon);
