@@ -9,6 +9,12 @@ namespace warden::sip::msg {
 
 namespace {
 
+// Default values to copy into a new vector element: a copy from a constant compiles to plain
+// vector moves, value-initialization to a slow `rep stos`.
+const Via kFreshVia{};
+const NameAddr kFreshNameAddr{};
+const Credentials kFreshCredentials{};
+
 // A cursor over one header value. Linear white space (SP, HTAB, and CRLF followed by SP or
 // HTAB, i.e. a folded line) is skipped only where the grammar allows it.
 struct Cursor {
@@ -300,7 +306,7 @@ bool parse_via_list(std::string_view value, std::vector<Via>& out, const base::L
     const char* start = c.p;
     // Built in place (no copy of a freshly written Via); taken back out if it does not parse.
     if (out.size() >= lim.max_vias) return false;
-    Via& v = out.emplace_back();
+    Via& v = out.emplace_back(kFreshVia);
     if (!parse_via(c, v, lim)) {
       out.pop_back();
       return false;
@@ -316,7 +322,7 @@ bool parse_name_addr_list(std::string_view value, std::vector<NameAddr>& out, st
   Cursor c(value);
   for (;;) {
     if (out.size() >= max_values) return false;
-    NameAddr& na = out.emplace_back();  // in place; taken back out if it does not parse
+    NameAddr& na = out.emplace_back(kFreshNameAddr);  // in place; taken back out if it does not parse
     if (!name_addr(c, na, allow_addr_spec, max_params, false)) {
       out.pop_back();
       return false;
@@ -444,10 +450,10 @@ bool auth_params(std::string_view value, std::string_view& scheme, OnParam&& on)
 
 }  // namespace
 
-bool parse_credentials(std::string_view value, Credentials& cr) noexcept {
-  const bool proxy = cr.proxy;
-  cr = Credentials{};
-  cr.proxy = proxy;
+namespace {
+
+// parse_credentials() into a `cr` that holds default values (apart from `proxy`).
+bool credentials_into(std::string_view value, Credentials& cr) noexcept {
   cr.raw = value;
   return auth_params(value, cr.scheme, [&cr](std::string_view n, std::string_view v) {
     if (cs::iequals_lit(n, "username")) cr.username = v;
@@ -463,6 +469,15 @@ bool parse_credentials(std::string_view value, Credentials& cr) noexcept {
     else if (cs::iequals_lit(n, "userhash")) cr.userhash = cs::iequals_lit(v, "true");
     return true;
   });
+}
+
+}  // namespace
+
+bool parse_credentials(std::string_view value, Credentials& cr) noexcept {
+  const bool proxy = cr.proxy;
+  cr = Credentials{};
+  cr.proxy = proxy;
+  return credentials_into(value, cr);
 }
 
 bool parse_challenge(std::string_view value, Challenge& ch) noexcept {
@@ -683,9 +698,9 @@ ParseErrc Parser::header(HeaderId id, std::string_view v) noexcept {
     case HeaderId::Authorization:
     case HeaderId::ProxyAuthorization: {
       if (m_.credentials.size() >= lim_.max_contacts) return ParseErrc::TooManyValues;
-      Credentials& cr = m_.credentials.emplace_back();  // in place; taken back out on error
+      Credentials& cr = m_.credentials.emplace_back(kFreshCredentials);  // in place; out on error
       cr.proxy = id == HeaderId::ProxyAuthorization;
-      if (!parse_credentials(v, cr)) {
+      if (!credentials_into(v, cr)) {
         m_.credentials.pop_back();
         return ParseErrc::BadAuthorization;
       }
