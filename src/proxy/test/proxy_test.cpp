@@ -1781,13 +1781,13 @@ TEST_F(ProxyPrivacyTest, CriticalSessionPrivacyWithoutARelayIsRefusedAndABadPriv
   ASSERT_NE(c, nullptr);
   const std::string a =
       answer(c->m, true, auth::Algorithm::Sha256, "alice", "alice-secret", "INVITE", "sip:bob@example.test");
+  const std::string a2 = answer(c->m, true, auth::Algorithm::Sha256, "alice", "alice-secret", "INVITE",
+                                "sip:bob@example.test", "00000002");
   deliver(kPhoneA, alice_invite("z9hG4bK-c2", "session;critical", a));
-  r = take();
+  r = take();  // `c` points into the old `r`: not used below
   EXPECT_NE(find(r, kPhoneA, 500), nullptr);
   EXPECT_TRUE(requests_to(r, kPhoneB).empty());
 
-  const std::string a2 = answer(c->m, true, auth::Algorithm::Sha256, "alice", "alice-secret", "INVITE",
-                                "sip:bob@example.test", "00000002");
   deliver(kPhoneA, alice_invite("z9hG4bK-c3", "id;;", a2));
   r = take();
   EXPECT_NE(find(r, kPhoneA, 400), nullptr);
