@@ -72,6 +72,25 @@ base::Result<Endpoint> Endpoint::parse(std::string_view text) {
 }
 
 std::string Endpoint::address_string() const {
+  if (is_v4()) {
+    // Dotted quad by hand: glibc's inet_ntop formats IPv4 with sprintf, and the proxy asks for
+    // the source address of every message.
+    std::string out;
+    out.reserve(15);
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i != 0) out += '.';
+      unsigned v = addr_[i];
+      if (v >= 100) {
+        out += static_cast<char>('0' + v / 100);
+        v %= 100;
+        out += static_cast<char>('0' + v / 10);
+      } else if (v >= 10) {
+        out += static_cast<char>('0' + v / 10);
+      }
+      out += static_cast<char>('0' + v % 10);
+    }
+    return out;
+  }
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(is_v4() ? AF_INET : AF_INET6, addr_.data(), buf, sizeof buf);
   return buf;

@@ -19,6 +19,16 @@ TEST(Endpoint, ParsesAndPrintsV4) {
   EXPECT_EQ(*e, Endpoint::v4({192, 0, 2, 1}, 5060));
 }
 
+// Every octet value prints as inet_ntop would (no leading zeros).
+TEST(Endpoint, PrintsEveryIpv4OctetLikeInetNtop) {
+  for (unsigned v = 0; v < 256; ++v) {
+    const auto o = static_cast<std::uint8_t>(v);
+    const std::string d = std::to_string(v);
+    EXPECT_EQ(Endpoint::v4({o, 0, 255, o}, 1).address_string(), d + ".0.255." + d);
+  }
+  EXPECT_EQ(Endpoint::v4({255, 255, 255, 255}, 1).to_string(), "255.255.255.255:1");
+}
+
 TEST(Endpoint, ParsesAndPrintsV6) {
   auto e = Endpoint::parse("[2001:db8::1]:5061");
   ASSERT_TRUE(e.ok());
