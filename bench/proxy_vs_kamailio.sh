@@ -5,12 +5,14 @@
 #
 #   bench/proxy_vs_kamailio.sh [--duration SECONDS] [--rounds N] [--quick] [--warden PATH]
 #                              [--loads reg,call1000,call2000,acall1000] [--sources N] [--keep]
+#                              [--servers warden,kamailio]
 #
 # Loads (each offered to Warden and to Kamailio in turn, the order alternating every round):
 #   reg        REGISTER with digest authentication (401, then credentials), 2,000/s
 #   call1000   calls from a foreign-domain caller to a registered SIPp UAS, 1,000 calls/s
 #   call2000   the same at 2,000 calls/s
 #   acall1000  calls from local users, who must pass proxy authentication (407), 1,000 calls/s
+# --servers warden runs the loads against Warden alone (e.g. with a profiler attached to it).
 # For each run: completed and failed operations, the server's CPU time per completed operation
 # (user+sys from /proc/PID/stat of the server and its child processes, before and after), and
 # p50/p99 response times. SIPp 3.6.1 reads a coarse clock (its -trace_rtt figures move in steps
@@ -32,6 +34,7 @@ warden=""
 keep=""
 users=10000
 sources=4
+servers=warden,kamailio
 usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -42,10 +45,13 @@ while [ $# -gt 0 ]; do
     --loads) loads=${2:?}; shift 2 ;;
     --sources) sources=${2:?}; shift 2 ;;
     --keep) keep=1; shift ;;
+    --servers) servers=${2:?}; shift 2 ;;
     -h|--help) usage ;;
     *) echo "unknown option $1" >&2; usage ;;
   esac
 done
+[[ $servers =~ ^(warden|kamailio)(,(warden|kamailio))?$ ]] ||
+  { echo "--servers takes warden, kamailio or both, comma-separated (got '$servers')" >&2; exit 2; }
 
 # --- tools ------------------------------------------------------------------------------------
 if ! command -v kamailio >/dev/null || ! command -v sipp >/dev/null; then
@@ -334,6 +340,9 @@ print("  round %d %-10s %-9s completed %6d  failed %5d  cpu/op %7s us  p50 %7s m
 IFS=, read -r -a load_list <<<"$loads"
 for ((round = 1; round <= rounds; round++)); do
   if [ $((round % 2)) -eq 1 ]; then order=(w k); else order=(k w); fi
+  # --servers: only the servers asked for (e.g. warden alone while a profiler is attached)
+  kept=(); for s in "${order[@]}"; do [[ ,$servers, == *,$(server_name "$s"),* ]] && kept+=("$s"); done
+  order=("${kept[@]}")
   log "round $round of $rounds (order: $(server_name "${order[0]}") first)"
   for load in "${load_list[@]}"; do
     for s in "${order[@]}"; do

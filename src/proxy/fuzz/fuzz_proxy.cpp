@@ -11,6 +11,7 @@
 #include "base/error.hpp"
 #include "crypto/csprng.hpp"
 #include "proxy/proxy.hpp"
+#include "runtime/manual_loop.hpp"
 #include "shield/address.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/msg/parser.hpp"
@@ -48,35 +49,7 @@ class CountingRelay final : public runtime::MediaRelay {
   std::size_t open_ = 0;
 };
 
-class Loop final : public runtime::EventLoop {
- public:
-  explicit Loop(base::ManualClock& c) : clock_(c) {}
-  struct Control final : runtime::TimerControl {
-    bool cancelled = false;
-    void cancel() noexcept override { cancelled = true; }
-  };
-  void post(runtime::Task t) override { t(); }
-  runtime::TimerHandle arm(base::TimePoint at, runtime::Task t) override {
-    auto c = std::make_shared<Control>();
-    timers_.emplace(at, std::make_pair(c, std::move(t)));
-    return runtime::TimerHandle(c);
-  }
-  base::TimePoint now() const noexcept override { return clock_.now(); }
-  bool in_loop_thread() const noexcept override { return true; }
-  void advance(base::Duration d) {
-    const base::TimePoint end = clock_.now() + d;
-    while (!timers_.empty() && timers_.begin()->first <= end) {
-      auto node = timers_.extract(timers_.begin());
-      if (node.key() > clock_.now()) clock_.set(node.key());
-      if (!node.mapped().first->cancelled) node.mapped().second();
-    }
-    clock_.set(end);
-  }
-
- private:
-  base::ManualClock& clock_;
-  std::multimap<base::TimePoint, std::pair<std::shared_ptr<Control>, runtime::Task>> timers_;
-};
+using Loop = runtime::ManualLoop;
 
 // Checks everything the proxy sends, then forgets it.
 class CheckingTransport final : public runtime::Transport {

@@ -17,6 +17,7 @@
 #include "sip/identity/signer.hpp"
 #include "sip/identity/verifier.hpp"
 #include "proxy/proxy.hpp"
+#include "runtime/manual_loop.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/msg/parser.hpp"
 #include "store/sqlite_store.hpp"
@@ -29,36 +30,7 @@ namespace auth = sip::auth;
 using runtime::Endpoint;
 using runtime::TransportKind;
 
-// An event loop driven by hand: timers fire when the test advances the clock.
-class ManualLoop final : public runtime::EventLoop {
- public:
-  explicit ManualLoop(base::ManualClock& c) : clock_(c) {}
-  struct Control final : runtime::TimerControl {
-    bool cancelled = false;
-    void cancel() noexcept override { cancelled = true; }
-  };
-  void post(runtime::Task t) override { t(); }
-  runtime::TimerHandle arm(base::TimePoint at, runtime::Task t) override {
-    auto c = std::make_shared<Control>();
-    timers_.emplace(at, std::make_pair(c, std::move(t)));
-    return runtime::TimerHandle(c);
-  }
-  base::TimePoint now() const noexcept override { return clock_.now(); }
-  bool in_loop_thread() const noexcept override { return true; }
-  void advance(base::Duration d) {
-    const base::TimePoint end = clock_.now() + d;
-    while (!timers_.empty() && timers_.begin()->first <= end) {
-      auto node = timers_.extract(timers_.begin());
-      clock_.set(std::max(clock_.now(), node.key()));
-      if (!node.mapped().first->cancelled) node.mapped().second();
-    }
-    clock_.set(end);
-  }
-
- private:
-  base::ManualClock& clock_;
-  std::multimap<base::TimePoint, std::pair<std::shared_ptr<Control>, runtime::Task>> timers_;
-};
+using runtime::ManualLoop;
 
 class RecordingTransport final : public runtime::Transport {
  public:
@@ -384,6 +356,81 @@ TEST_F(ProxyTest, WrongPasswordUnknownUserAndDowngradeAreChallengedAgain) {
   auto stored = store_->find_user("alice", "example.test");
   ASSERT_TRUE(stored && *stored);
   EXPECT_EQ((*stored)->strongest_used, auth::strength(auth::Algorithm::Sha256));
+}
+
+// RFC 3261 §8.2.7: a challenge leaves no transaction behind; the retransmitted request gets a
+// fresh challenge (a new nonce) under the same To tag, another request another tag.
+TEST_F(ProxyTest, ChallengesAreStatelessWithAToTagDerivedFromTheRequest) {
+  const std::string reg = register_msg("alice", "sip:alice@" + kPhoneA.to_string(), 1);
+  deliver(kPhoneA, reg);
+  auto first = take();
+  const Out* a = find(first, kPhoneA, 401);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(proxy_->stats().transactions, 0u);
+  deliver(kPhoneA, reg);  // the same bytes: a retransmission
+  auto second = take();
+  const Out* b = find(second, kPhoneA, 401);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(proxy_->stats().transactions, 0u);
+  EXPECT_EQ(a->m.to.tag, b->m.to.tag);
+  EXPECT_GE(a->m.to.tag.size(), 16u);
+  auto nonce_of = [](const Out& o) {
+    for (const auto& h : o.m.headers) {
+      msg::Challenge ch;
+      if (h.id == msg::HeaderId::WwwAuthenticate && msg::parse_challenge(h.value, ch)) return std::string(ch.nonce);
+    }
+    return std::string();
+  };
+  EXPECT_NE(nonce_of(*a), "");
+  EXPECT_NE(nonce_of(*a), nonce_of(*b));
+  deliver(kPhoneA, register_msg("alice", "sip:alice@" + kPhoneA.to_string(), 2));
+  auto third = take();
+  const Out* c = find(third, kPhoneA, 401);
+  ASSERT_NE(c, nullptr);
+  EXPECT_NE(c->m.to.tag, a->m.to.tag);
+}
+
+// Accounts stay cached while the store is unchanged; `warden user rm` from another process
+// (another connection to the same database) applies within a second.
+TEST_F(ProxyTest, AnAccountRemovedByAnotherProcessIsRefusedWithinASecond) {
+  deliver(kPhoneA, register_msg("alice", "sip:alice@" + kPhoneA.to_string(), 1));
+  auto first = take();
+  const Out* c = find(first, kPhoneA, 401);
+  ASSERT_NE(c, nullptr);
+  const std::string challenge_bytes = c->bytes;
+  msg::Message challenge;
+  ASSERT_TRUE(msg::parse_message(challenge_bytes, challenge, base::Limits::Sip{}, msg::Framing::Datagram).accepted());
+  deliver(kPhoneA, register_msg("alice", "sip:alice@x", 2,
+                                answer(challenge, false, auth::Algorithm::Sha256, "alice", "alice-secret", "REGISTER",
+                                       "sip:example.test")));
+  ASSERT_NE(find(take(), kPhoneA, 200), nullptr);
+
+  auto other = store::SqliteStore::open((dir_ / "w.db").string());
+  ASSERT_TRUE(other);
+  ASSERT_TRUE((*other)->remove_user("alice", "example.test"));
+  loop_.advance(std::chrono::seconds(1));
+  deliver(kPhoneA, register_msg("alice", "sip:alice@x", 3,
+                                answer(challenge, false, auth::Algorithm::Sha256, "alice", "alice-secret", "REGISTER",
+                                       "sip:example.test", "00000002")));
+  auto r = take_slow();
+  EXPECT_EQ(find(r, kPhoneA, 200), nullptr);
+  EXPECT_NE(find(r, kPhoneA, 401), nullptr);
+
+  // Added back by the other process: accepted again a second later.
+  store::User u;
+  u.username = "alice";
+  u.domain = "example.test";
+  u.ha1_sha256 = auth::compute_ha1(auth::Algorithm::Sha256, "alice", "example.test", "new-secret");
+  ASSERT_TRUE((*other)->add_user(u));
+  loop_.advance(std::chrono::seconds(1));
+  deliver(kPhoneA, register_msg("alice", "sip:alice@x", 4));
+  auto fresh = take_slow();  // after a failure the source's challenges wait (the tarpit)
+  c = find(fresh, kPhoneA, 401);
+  ASSERT_NE(c, nullptr);
+  deliver(kPhoneA, register_msg("alice", "sip:alice@x", 5,
+                                answer(c->m, false, auth::Algorithm::Sha256, "alice", "new-secret", "REGISTER",
+                                       "sip:example.test")));
+  EXPECT_NE(find(take(), kPhoneA, 200), nullptr);
 }
 
 TEST_F(ProxyTest, NobodyRegistersSomebodyElsesAddress) {
