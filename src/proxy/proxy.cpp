@@ -203,7 +203,6 @@ struct Proxy::Impl {
   struct CachedUser {
     auth::AccountKeys keys;
     store::User user;
-    base::TimePoint loaded;
   };
 
   ProxyConfig cfg;
@@ -222,6 +221,8 @@ struct Proxy::Impl {
   auth::NonceService nonces;
   auth::NonceCounter nonce_counter;
   std::unordered_map<std::string, CachedUser> users;
+  base::TimePoint users_checked{};  // when the store was last asked for outside changes
+  std::uint64_t users_stamp = 0;    // its answer then
 
   std::unordered_map<std::uint64_t, Peer> peers;
   std::uint64_t next_peer = 1;
@@ -574,15 +575,17 @@ struct Proxy::Impl {
   }
 
   // The bytes of a response to the current request (a To tag is added when it has none).
-  std::string make_response(std::uint16_t status, std::string_view reason = {}, std::string_view extra = {}) {
+  // `to_tag`: the tag to add when the request has none (default: a fresh random one).
+  std::string make_response(std::uint16_t status, std::string_view reason = {}, std::string_view extra = {},
+                            std::string_view to_tag = {}) {
     std::string bytes;
     msg::ResponseOptions o;
     o.status = status;
     o.reason = reason;
     std::string tag;
     if (m.to.tag.empty() && status > 100) {
-      tag = sip::dialog::new_tag(rng);
-      o.to_tag = tag;
+      if (to_tag.empty()) tag = sip::dialog::new_tag(rng);
+      o.to_tag = to_tag.empty() ? std::string_view(tag) : to_tag;
     }
     o.extra_headers = extra;
     msg::build_response(m, o, bytes);
@@ -1391,18 +1394,24 @@ struct Proxy::Impl {
 
   // ---- authentication ---------------------------------------------------------------------
 
+  // Accounts are cached until the store says another connection changed it (a `warden user`
+  // command: asked at most once a second), so an account changed or removed while the proxy
+  // runs applies within a second, and the store is not read again for accounts it knows.
   const CachedUser* find_user(std::string_view username, const std::string& domain) {
+    const base::TimePoint now = clock.now();
+    if (now >= users_checked + std::chrono::seconds(1)) {
+      users_checked = now;
+      auto stamp = store.outside_changes();
+      if (!stamp || *stamp != users_stamp) users.clear();
+      users_stamp = stamp ? *stamp : ~std::uint64_t{0};
+    }
     std::string key(username);
     key += '@';
     key += domain;
-    const base::TimePoint now = clock.now();
     auto it = users.find(key);
-    if (it != users.end() && now - it->second.loaded < std::chrono::seconds(60)) return &it->second;
+    if (it != users.end()) return &it->second;
     auto found = store.find_user(username, domain);
-    if (!found || !*found) {
-      if (it != users.end()) users.erase(it);
-      return nullptr;
-    }
+    if (!found || !*found) return nullptr;
     if (users.size() > 200000) users.clear();  // bound the cache; it refills on demand
     CachedUser cu;
     cu.user = **found;
@@ -1411,7 +1420,6 @@ struct Proxy::Impl {
     cu.keys.ha1_sha512_256 = cu.user.ha1_sha512_256;
     cu.keys.strongest_used = static_cast<auth::Algorithm>(std::clamp(cu.user.strongest_used, 0, 2));
     cu.keys.allow_md5 = cu.user.allow_md5;
-    cu.loaded = now;
     auto [pos, inserted] = users.insert_or_assign(std::move(key), std::move(cu));
     return &pos->second;
   }
@@ -1429,21 +1437,23 @@ struct Proxy::Impl {
       extra += "\r\n";
     }
     const std::uint16_t status = proxy ? 407 : 401;
-    // A challenge to an INVITE is sent once, without the transaction's retransmissions: a
-    // spoofed INVITE must not make us send ten 407s to its victim over 32 s (amplification).
-    // The caller's own retransmission of the INVITE gets a fresh challenge instead.
-    const bool once = m.method == msg::Method::Invite;
-    auto send = [this, sid, status, once](std::string bytes) {
+    // RFC 3261 §8.2.7: challenges are answered as a stateless UAS would. The transaction is
+    // forgotten once the challenge is sent, so unauthenticated requests leave no state behind
+    // (a flood of them would otherwise fill the table for 32 s), and a spoofed INVITE does not
+    // make us retransmit 407s to its victim (amplification). A retransmitted request gets a
+    // fresh challenge with the same To tag, which is derived from the request.
+    auto send = [this, sid, status](std::string bytes) {
       if (txn::ServerTxn* st = table.server(sid)) {
         st->send_response(std::move(bytes), status, clock.now());
-        if (once) st->abandon();
+        st->abandon();
       }
     };
+    const std::string tag = stateless_tag();
     if (delay <= base::Duration::zero()) {
-      send(make_response(status, {}, extra));
+      send(make_response(status, {}, extra, tag));
       return;
     }
-    auto bytes = std::make_shared<std::string>(make_response(status, {}, extra));
+    auto bytes = std::make_shared<std::string>(make_response(status, {}, extra, tag));
     tarpitted[sid] = loop.arm(clock.now() + delay, [this, sid, bytes, send] {
       if (auto node = tarpitted.extract(sid)) node.mapped().detach();
       send(std::move(*bytes));
@@ -1451,6 +1461,30 @@ struct Proxy::Impl {
     });
   }
   std::unordered_map<std::uint64_t, runtime::TimerHandle> tarpitted;  // delayed challenges by server id
+
+  // A To tag that is the same for every retransmission of the request being handled (§8.2.7)
+  // and unpredictable to others: 128 bits of keyed hash over what identifies the request.
+  std::string stateless_tag() const {
+    std::string in;
+    in.reserve(m.call_id.size() + m.from.tag.size() + 80);
+    in += m.call_id;
+    in += '\x1f';
+    in += m.from.tag;
+    in += '\x1f';
+    if (!m.vias.empty()) in += m.vias.front().branch;
+    in += '\x1f';
+    in += std::to_string(m.cseq.number);
+    in += '\x1f';
+    in += m.method_text;
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string tag(32, '0');
+    for (int half = 0; half < 2; ++half) {
+      in += half == 0 ? "\x1ftag-a" : "\x1ftag-b";
+      const std::uint64_t h = call_hash(in);
+      for (int i = 0; i < 16; ++i) tag[static_cast<std::size_t>(half * 16 + i)] = kHex[(h >> (60 - 4 * i)) & 15];
+    }
+    return tag;
+  }
 
   // True when the request carries valid credentials for `realm`; otherwise the challenge has
   // been sent. `user` gets the authenticated user name.

@@ -56,12 +56,18 @@ RegisterResult fail(std::uint16_t status, std::string_view reason = {}, std::str
 }  // namespace
 
 std::string date_header(std::int64_t unix_seconds) {
+  // Every 200 to a REGISTER carries one; formatting (gmtime_r, strftime) is done once a second.
+  thread_local std::int64_t cached_second = -1;
+  thread_local std::string cached;
+  if (unix_seconds == cached_second) return cached;
   std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
   const std::size_t n = std::strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
-  return std::string(buf, n);
+  cached.assign(buf, n);
+  cached_second = unix_seconds;
+  return cached;
 }
 
 RegisterResult process_register(const msg::Message& req, const std::string& aor, Location& location,

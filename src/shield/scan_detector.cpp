@@ -1,14 +1,18 @@
 #include "shield/scan_detector.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace warden::shield {
 
 namespace {
 
-bool is_alnum(char c) noexcept { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-char lower(char c) noexcept { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+// ASCII only, without the locale look-up of <cctype>: every new request's User-Agent is compared
+// with every signature, so this runs a few hundred times per request.
+constexpr char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+constexpr bool is_alnum(char c) noexcept {
+  const char l = lower(c);
+  return (l >= 'a' && l <= 'z') || (c >= '0' && c <= '9');
+}
 
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
@@ -46,7 +50,9 @@ ScanDetector::ScanDetector(const ScanConfig& config, const KeyedHash& hash)
 
 bool ScanDetector::contains_word(std::string_view ua, std::string_view word) noexcept {
   if (word.empty() || word.size() > ua.size()) return false;
+  const char first = lower(word[0]);
   for (std::size_t i = 0; i + word.size() <= ua.size(); ++i) {
+    if (lower(ua[i]) != first) continue;
     if (i > 0 && is_alnum(ua[i - 1])) continue;
     const std::size_t end = i + word.size();
     if (end < ua.size() && is_alnum(ua[end])) continue;

@@ -266,6 +266,15 @@ base::Result<std::optional<User>> SqliteStore::find_user(std::string_view userna
   return base::Errc::Io;
 }
 
+base::Result<std::uint64_t> SqliteStore::outside_changes() {
+  // data_version differs between two reads on one connection exactly when another connection
+  // committed in between (sqlite.org/pragma.html#pragma_data_version).
+  static constexpr const char* kVersion = "PRAGMA data_version";
+  Stmt s(prepared(kVersion));
+  if (!s.ok() || s.step() != SQLITE_ROW) return base::Errc::Io;
+  return static_cast<std::uint64_t>(s.col_int(0));
+}
+
 base::Result<std::vector<User>> SqliteStore::list_users() {
   std::string sql = std::string(kUserColumns) + " ORDER BY domain, username";
   Stmt s(db_, sql.c_str());

@@ -28,6 +28,7 @@ class SqliteStore final : public Store {
   base::Result<void> remove_user(std::string_view username, std::string_view domain) override;
   base::Result<std::optional<User>> find_user(std::string_view username, std::string_view domain) override;
   base::Result<std::vector<User>> list_users() override;
+  base::Result<std::uint64_t> outside_changes() override;  // PRAGMA data_version
 
   base::Result<void> put_binding(const Binding& b) override;
   base::Result<void> remove_binding(std::string_view aor, std::string_view contact) override;

@@ -58,6 +58,11 @@ class Store {
   virtual base::Result<void> remove_user(std::string_view username, std::string_view domain) = 0;
   virtual base::Result<std::optional<User>> find_user(std::string_view username, std::string_view domain) = 0;
   virtual base::Result<std::vector<User>> list_users() = 0;
+  // A value that changes when another connection to the same store (a `warden user` command
+  // while the proxy runs) has committed since this connection last asked; this connection's
+  // own writes do not change it. Cheap: the proxy asks at most once a second before trusting
+  // the accounts it has cached.
+  virtual base::Result<std::uint64_t> outside_changes() = 0;
 
   // Inserts or replaces the binding with the same (aor, contact).
   virtual base::Result<void> put_binding(const Binding& b) = 0;

@@ -6,7 +6,8 @@
 namespace warden::sip::auth {
 
 bool NonceCounter::accept(std::string_view nonce, std::uint32_t nc) {
-  auto it = highest_.find(std::string(nonce));
+  const std::uint64_t key = std::hash<std::string_view>{}(nonce);
+  auto it = highest_.find(key);
   if (it != highest_.end()) {
     if (nc <= it->second) return false;
     it->second = nc;
@@ -16,8 +17,8 @@ bool NonceCounter::accept(std::string_view nonce, std::uint32_t nc) {
     highest_.erase(order_.front());
     order_.pop_front();
   }
-  highest_.emplace(std::string(nonce), nc);
-  order_.emplace_back(nonce);
+  highest_.emplace(key, nc);
+  order_.push_back(key);
   return true;
 }
 

@@ -24,6 +24,10 @@
 
 namespace warden::sip::auth {
 
+// The highest nonce-count seen per nonce (RFC 7616 §3.4: a count not above it is a replay), for
+// the `max_nonces` most recent nonces. Nonces reach it only after their MAC was checked, so they
+// are ours and distinct: each is kept as a 64-bit hash of its text. Two nonces sharing a hash
+// could only make a fresh answer look like a replay (challenged again), never a replay pass.
 class NonceCounter {
  public:
   explicit NonceCounter(std::size_t max_nonces = 100000) : max_(max_nonces) {}
@@ -33,8 +37,8 @@ class NonceCounter {
 
  private:
   std::size_t max_;
-  std::unordered_map<std::string, std::uint32_t> highest_;
-  std::deque<std::string> order_;  // oldest first, for eviction
+  std::unordered_map<std::uint64_t, std::uint32_t> highest_;
+  std::deque<std::uint64_t> order_;  // oldest first, for eviction
 };
 
 // What the store keeps for one account.

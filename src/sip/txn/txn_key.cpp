@@ -18,8 +18,8 @@ void add(std::string& k, std::string_view part) {
   k.push_back('\x1f');  // a separator no token contains
 }
 
-std::string key_with_method(const msg::Message& m, std::string_view method) {
-  std::string k;
+void key_with_method(const msg::Message& m, std::string_view method, std::string& k) {
+  k.clear();
   const msg::Via* top = m.vias.empty() ? nullptr : &m.vias.front();
   if (top != nullptr && top->rfc3261_branch()) {
     add(k, "3261");
@@ -29,7 +29,7 @@ std::string key_with_method(const msg::Message& m, std::string_view method) {
     auto r = std::to_chars(port, port + sizeof port, top->port.value_or(0));
     add(k, std::string_view(port, static_cast<std::size_t>(r.ptr - port)));
     add(k, method);
-    return k;
+    return;
   }
   add(k, "2543");
   add(k, m.request_uri.raw);
@@ -40,21 +40,35 @@ std::string key_with_method(const msg::Message& m, std::string_view method) {
   add(k, std::string_view(cseq, static_cast<std::size_t>(r.ptr - cseq)));
   add(k, top != nullptr ? top->raw : std::string_view{});
   add(k, method);
-  return k;
 }
 
 }  // namespace
 
-std::string server_key(const msg::Message& request) {
-  return key_with_method(request, method_for_match(request, true));
+void server_key_into(const msg::Message& request, std::string& out) {
+  key_with_method(request, method_for_match(request, true), out);
+}
+void cancel_target_key_into(const msg::Message& cancel, std::string& out) { key_with_method(cancel, "INVITE", out); }
+void client_key_into(const msg::Message& response, std::string& out) {
+  out.clear();
+  add(out, response.vias.empty() ? std::string_view{} : response.vias.front().branch);
+  add(out, response.cseq.method == Method::Ack ? std::string_view("INVITE") : response.cseq.method_text);
 }
 
-std::string cancel_target_key(const msg::Message& cancel) { return key_with_method(cancel, "INVITE"); }
+std::string server_key(const msg::Message& request) {
+  std::string k;
+  server_key_into(request, k);
+  return k;
+}
+
+std::string cancel_target_key(const msg::Message& cancel) {
+  std::string k;
+  cancel_target_key_into(cancel, k);
+  return k;
+}
 
 std::string client_key(const msg::Message& response) {
   std::string k;
-  add(k, response.vias.empty() ? std::string_view{} : response.vias.front().branch);
-  add(k, response.cseq.method == Method::Ack ? std::string_view("INVITE") : response.cseq.method_text);
+  client_key_into(response, k);
   return k;
 }
 

@@ -16,6 +16,10 @@
 namespace warden::sip::txn {
 
 std::string server_key(const msg::Message& request);
+// The same keys written into `out` (cleared first), for look-ups that reuse one buffer.
+void server_key_into(const msg::Message& request, std::string& out);
+void cancel_target_key_into(const msg::Message& cancel, std::string& out);
+void client_key_into(const msg::Message& response, std::string& out);
 std::string cancel_target_key(const msg::Message& cancel);
 std::string client_key(const msg::Message& response);
 std::string client_key_for_request(const msg::Message& request);

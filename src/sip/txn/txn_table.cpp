@@ -10,42 +10,47 @@ namespace warden::sip::txn {
 TxnTable::TxnTable(const TimerConfig& cfg, std::size_t max_per_source) : cfg_(cfg), max_per_source_(max_per_source) {}
 
 ServerTxn* TxnTable::find_server(const msg::Message& request) {
-  auto it = server_keys_.find(server_key(request));
-  return it == server_keys_.end() ? nullptr : server(it->second);
+  const std::uint64_t id = find_server_id(request);
+  return id == 0 ? nullptr : server(id);
 }
 
 std::uint64_t TxnTable::find_server_id(const msg::Message& request) const {
-  auto it = server_keys_.find(server_key(request));
+  server_key_into(request, scratch_);
+  auto it = server_keys_.find(std::string_view(scratch_));
   return it == server_keys_.end() ? 0 : it->second;
 }
 
 std::uint64_t TxnTable::find_cancel_target_id(const msg::Message& cancel) const {
-  auto it = server_keys_.find(cancel_target_key(cancel));
+  cancel_target_key_into(cancel, scratch_);
+  auto it = server_keys_.find(std::string_view(scratch_));
   return it == server_keys_.end() ? 0 : it->second;
 }
 
 std::uint64_t TxnTable::find_client_id(const msg::Message& response) const {
-  auto it = client_keys_.find(client_key(response));
+  client_key_into(response, scratch_);
+  auto it = client_keys_.find(std::string_view(scratch_));
   return it == client_keys_.end() ? 0 : it->second;
 }
 
 ServerTxn* TxnTable::find_cancel_target(const msg::Message& cancel) {
-  auto it = server_keys_.find(cancel_target_key(cancel));
-  return it == server_keys_.end() ? nullptr : server(it->second);
+  const std::uint64_t id = find_cancel_target_id(cancel);
+  return id == 0 ? nullptr : server(id);
 }
 
 base::Result<std::uint64_t> TxnTable::create_server(const msg::Message& request, bool reliable, std::uint64_t flow,
                                                     std::string_view source, TimePoint now) {
   if (request.method == msg::Method::Ack) return base::Errc::InvalidArgument;
-  auto& count = per_source_[std::string(source)];
-  if (count >= max_per_source_) return base::Errc::LimitExceeded;
-  std::string key = server_key(request);
-  if (server_keys_.count(key) != 0) return base::Errc::InvalidArgument;
-  const std::uint64_t id = next_id_++;
-  ++count;
+  auto count = per_source_.find(source);
+  if (count != per_source_.end() && count->second >= max_per_source_) return base::Errc::LimitExceeded;
+  server_key_into(request, scratch_);
+  const std::uint64_t id = next_id_;
+  auto [key, inserted] = server_keys_.try_emplace(scratch_, id);
+  if (!inserted) return base::Errc::InvalidArgument;
+  ++next_id_;
+  if (count == per_source_.end()) count = per_source_.emplace(std::string(source), 0).first;
+  ++count->second;
   auto txn = std::make_unique<ServerTxn>(request, reliable, cfg_, now);
-  server_keys_.emplace(key, id);
-  servers_.emplace(id, ServerEntry{std::move(txn), std::move(key), std::string(source), flow});
+  servers_.emplace(id, ServerEntry{std::move(txn), &key->first, std::string(source), flow});
   dirty_.push_back(id);
   return id;
 }
@@ -131,7 +136,7 @@ std::vector<TableAction> TxnTable::take_actions() {
         schedule(id, it->second.txn->next_deadline());
         continue;
       }
-      server_keys_.erase(it->second.key);
+      if (auto k = server_keys_.find(std::string_view(*it->second.key)); k != server_keys_.end()) server_keys_.erase(k);
       servers_.erase(it);
     } else if (auto ct = clients_.find(id); ct != clients_.end()) {
       for (auto& a : ct->second.txn->take_actions()) {
@@ -151,7 +156,7 @@ std::vector<TableAction> TxnTable::take_actions() {
 }
 
 std::size_t TxnTable::open_for_source(std::string_view source) const {
-  auto it = per_source_.find(std::string(source));
+  auto it = per_source_.find(source);
   return it == per_source_.end() ? 0 : it->second;
 }
 

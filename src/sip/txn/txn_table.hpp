@@ -13,6 +13,7 @@
 #include <memory>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -60,9 +61,16 @@ class TxnTable {
   std::size_t open_for_source(std::string_view source) const;
 
  private:
+  // Keys are looked up by string_view (built in scratch_, no allocation per look-up); the entry
+  // points at its key in the map (node-based: the pointer survives rehashing).
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  using KeyMap = std::unordered_map<std::string, std::uint64_t, KeyHash, std::equal_to<>>;
   struct ServerEntry {
     std::unique_ptr<ServerTxn> txn;
-    std::string key;
+    const std::string* key;
     std::string source;
     std::uint64_t flow;
     bool counted = true;  // still counted in per_source_ (no final response yet)
@@ -79,9 +87,10 @@ class TxnTable {
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, ServerEntry> servers_;
   std::unordered_map<std::uint64_t, ClientEntry> clients_;
-  std::unordered_map<std::string, std::uint64_t> server_keys_;
-  std::unordered_map<std::string, std::uint64_t> client_keys_;
-  std::unordered_map<std::string, std::size_t> per_source_;
+  KeyMap server_keys_;
+  KeyMap client_keys_;
+  std::unordered_map<std::string, std::size_t, KeyHash, std::equal_to<>> per_source_;
+  mutable std::string scratch_;  // the key being looked up
   using Entry = std::pair<TimePoint, std::uint64_t>;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> timers_;
   std::vector<std::uint64_t> dirty_;  // transactions that may have queued actions

@@ -63,6 +63,36 @@ TEST(SqliteStore, Users) {
   EXPECT_EQ(db.remove_user("alice", "example.test").error(), base::Errc::NotFound);
 }
 
+// The proxy keeps accounts cached until another connection (`warden user`) commits.
+TEST(SqliteStore, OutsideChangesSeeOtherConnectionsOnly) {
+  const std::string path = temp_db("outside.db");
+  auto proxy_side = SqliteStore::open(path);
+  auto command_side = SqliteStore::open(path);
+  ASSERT_TRUE(proxy_side && command_side);
+  auto first = (*proxy_side)->outside_changes();
+  ASSERT_TRUE(first);
+  // Its own writes, alone or grouped, are not outside changes.
+  ASSERT_TRUE((*proxy_side)->add_user(alice()));
+  ASSERT_TRUE((*proxy_side)->begin());
+  Binding b;
+  b.aor = "sip:alice@example.test";
+  b.contact = "sip:alice@192.0.2.1";
+  b.expires_at = 4102444800;
+  ASSERT_TRUE((*proxy_side)->put_binding(b));
+  ASSERT_TRUE((*proxy_side)->commit());
+  auto same = (*proxy_side)->outside_changes();
+  ASSERT_TRUE(same);
+  EXPECT_EQ(*same, *first);
+  // Another connection removes the user: the next look sees a new value, and only once.
+  ASSERT_TRUE((*command_side)->remove_user("alice", "example.test"));
+  auto changed = (*proxy_side)->outside_changes();
+  ASSERT_TRUE(changed);
+  EXPECT_NE(*changed, *first);
+  auto again = (*proxy_side)->outside_changes();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *changed);
+}
+
 TEST(SqliteStore, BindingsReplaceAndExpire) {
   auto s = SqliteStore::open(temp_db("bindings.db"));
   ASSERT_TRUE(s);
