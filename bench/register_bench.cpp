@@ -203,11 +203,22 @@ class Rig {
   std::uint64_t next_ = 0;
 };
 
+// REGISTER_BENCH_WARMUP and REGISTER_BENCH_REGS change the counts (e.g. smaller under
+// valgrind --tool=callgrind, whose instruction counts do not move with the machine's load).
+long from_env(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  return (end != nullptr && *end == '\0' && n >= 0) ? n : fallback;
+}
+
 void BM_register(benchmark::State& state) {
   Rig rig;
   std::chrono::nanoseconds ignored{};
   std::uint64_t ignored_allocs = 0;
-  for (int i = 0; i < 70000; ++i) {
+  const long warmup = from_env("REGISTER_BENCH_WARMUP", 70000);
+  for (long i = 0; i < warmup; ++i) {
     if (!rig.register_once(ignored, ignored_allocs)) {
       state.SkipWithError("the proxy did not challenge a REGISTER during the warm-up");
       return;
@@ -234,7 +245,11 @@ void BM_register(benchmark::State& state) {
   state.counters["200/reg"] = benchmark::Counter(static_cast<double>(ok) / static_cast<double>(n));
 }
 
-BENCHMARK(BM_register)->Name("register/md5")->UseManualTime()->Iterations(100000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_register)
+    ->Name("register/md5")
+    ->UseManualTime()
+    ->Iterations(from_env("REGISTER_BENCH_REGS", 100000))
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace warden::bench

@@ -1,6 +1,10 @@
 #include "io/udp_transport.hpp"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cerrno>
 
 #include <asio/ip/udp.hpp>
 #include <asio/post.hpp>
@@ -17,37 +21,77 @@ using runtime::FlowId;
 using runtime::TransportErrc;
 
 struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
-  Impl(EventLoop& l, runtime::TransportSink& s, const UdpOptions& o)
-      : loop(l), sink(s), options(o), socket(l.context()), buffer(o.max_datagram_bytes + 1) {}
+  // Datagrams are read with recvmmsg(): up to kBatch per system call, until the socket is empty
+  // or kPerWakeup have been handled (then the loop's other work gets its turn). Under load one
+  // wake-up of the loop serves every datagram queued meanwhile instead of one.
+  static constexpr unsigned kBatch = 8;
+  static constexpr unsigned kPerWakeup = 64;
 
-  void receive() {
-    socket.async_receive_from(asio::buffer(buffer), sender,
-                              [self = shared_from_this()](const std::error_code& ec, std::size_t n) {
-                                self->on_receive(ec, n);
-                              });
+  Impl(EventLoop& l, runtime::TransportSink& s, const UdpOptions& o)
+      : loop(l), sink(s), options(o), socket(l.context()) {
+    for (auto& b : buffers) b.resize(o.max_datagram_bytes + 1);
   }
 
-  void on_receive(const std::error_code& ec, std::size_t n) {
+  void receive() {
+    socket.async_wait(udp::socket::wait_read,
+                      [self = shared_from_this()](const std::error_code& ec) { self->on_readable(ec); });
+  }
+
+  // The loop's reactor is edge-triggered: wait again only once the socket is empty. After a full
+  // budget the rest is read from a posted task, behind whatever else the loop has to do.
+  void on_readable(const std::error_code& ec) {
     if (closing || ec == asio::error::operation_aborted) return;
-    if (!ec && n > 0 && n <= options.max_datagram_bytes && !only_line_breaks(n)) {
-      runtime::InboundMessage msg;
-      msg.kind = runtime::TransportKind::Udp;
-      msg.local = local;
-      msg.remote = from_asio(sender);
-      msg.bytes = std::string_view(buffer.data(), n);
-      sink.on_message(msg);
+    if (!ec && drain()) {
+      asio::post(loop.context(), [self = shared_from_this()] { self->on_readable({}); });
+      return;
     }
-    // A receive error on an unconnected socket (e.g. an ICMP report) concerns one datagram only.
     if (!closing) receive();
   }
 
-  bool only_line_breaks(std::size_t n) const noexcept {
+  // True when the budget ran out before the socket was empty.
+  bool drain() {
+    std::array<mmsghdr, kBatch> headers{};
+    std::array<iovec, kBatch> iov{};
+    for (unsigned handled = 0; handled < kPerWakeup && !closing;) {
+      for (unsigned i = 0; i < kBatch; ++i) {
+        iov[i] = {buffers[i].data(), buffers[i].size()};
+        headers[i] = {};
+        headers[i].msg_hdr.msg_name = senders[i].data();
+        headers[i].msg_hdr.msg_namelen = static_cast<socklen_t>(senders[i].capacity());
+        headers[i].msg_hdr.msg_iov = &iov[i];
+        headers[i].msg_hdr.msg_iovlen = 1;
+      }
+      const int n = ::recvmmsg(socket.native_handle(), headers.data(), kBatch, MSG_DONTWAIT, nullptr);
+      if (n < 0 && errno == EINTR) continue;
+      // EAGAIN: the socket is empty. Another error concerns one datagram (an unconnected socket
+      // reports nothing else): the rest is read later, since no new edge may come for it.
+      if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && !closing;
+      if (n == 0) return false;
+      for (int i = 0; i < n && !closing; ++i) {
+        const std::size_t len = headers[i].msg_len;
+        if ((headers[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 || len == 0 || len > options.max_datagram_bytes ||
+            only_line_breaks(buffers[i], len))
+          continue;
+        senders[i].resize(headers[i].msg_hdr.msg_namelen);
+        runtime::InboundMessage msg;
+        msg.kind = runtime::TransportKind::Udp;
+        msg.local = local;
+        msg.remote = from_asio(senders[i]);
+        msg.bytes = std::string_view(buffers[i].data(), len);
+        sink.on_message(msg);
+      }
+      handled += static_cast<unsigned>(n);
+      if (static_cast<unsigned>(n) < kBatch) return false;  // the socket is empty
+    }
+    return !closing;
+  }
+
+  static bool only_line_breaks(const std::vector<char>& buffer, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) {
       if (buffer[i] != '\r' && buffer[i] != '\n') return false;
     }
     return true;
   }
-
   void shutdown() {
     closing = true;
     std::error_code ignored;
@@ -58,8 +102,8 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
   runtime::TransportSink& sink;
   UdpOptions options;
   udp::socket socket;
-  std::vector<char> buffer;
-  udp::endpoint sender;
+  std::array<std::vector<char>, kBatch> buffers;
+  std::array<udp::endpoint, kBatch> senders;
   Endpoint local;
   bool closing = false;  // loop thread only
 };

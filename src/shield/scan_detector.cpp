@@ -46,6 +46,8 @@ ScanDetector::ScanDetector(const ScanConfig& config, const KeyedHash& hash)
     : config_(config), hash_(hash), sources_(config.max_sources) {
   config_.max_distinct_users = std::min(config_.max_distinct_users, kMaxDistinctUsers);
   config_.max_sequential = std::min(config_.max_sequential, 255u);
+  for (const std::string& w : config_.user_agents)
+    if (!w.empty()) first_letters_[static_cast<unsigned char>(lower(w[0]))] = true;
 }
 
 bool ScanDetector::contains_word(std::string_view ua, std::string_view word) noexcept {
@@ -96,7 +98,12 @@ std::string_view ScanDetector::target_user(const RequestFacts& f) noexcept {
 }
 
 std::optional<Detection> ScanDetector::check_signature(const RequestFacts& f) const {
-  if (!f.user_agent.empty()) {
+  // Most User-Agents contain no letter that begins a signature at a word start: one pass says so.
+  bool candidate = false;
+  for (std::size_t i = 0; i < f.user_agent.size() && !candidate; ++i)
+    candidate = first_letters_[static_cast<unsigned char>(lower(f.user_agent[i]))] &&
+                (i == 0 || !is_alnum(f.user_agent[i - 1]));
+  if (candidate) {
     for (const std::string& word : config_.user_agents) {
       if (contains_word(f.user_agent, word)) {
         return Detection{ScanKind::UserAgent, "scanner User-Agent \"" + word + "\""};

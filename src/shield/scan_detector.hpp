@@ -22,6 +22,7 @@
 // evicted; users are kept as 32-bit keyed hashes. Nothing allocates except the reason string of
 // a detection. Thread-safety: none. Errors: none.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -99,6 +100,7 @@ class ScanDetector {
   };
 
   ScanConfig config_;
+  std::array<bool, 256> first_letters_{};  // lower-cased first bytes of config_.user_agents
   const KeyedHash& hash_;
   LruTable<Address, SourceState> sources_;
 };

@@ -1,5 +1,10 @@
 #include "io/udp_transport.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "test_sink.hpp"
@@ -71,6 +76,56 @@ TEST(UdpTransport, DropsKeepAlivesAndOversizedSends) {
   EXPECT_EQ((*a)->send(runtime::FlowId{1}, "x").error(), runtime::TransportErrc::NotSupported);
   auto v6 = runtime::Endpoint::parse("[::1]:5060");
   EXPECT_FALSE((*a)->send(*v6, "x").ok());
+}
+
+// Datagrams queued before the loop reads (more than one wake-up's budget of 64, from two
+// senders): every one arrives once, in order, with its own sender; an oversized one and a
+// keep-alive in the middle of the burst are dropped without touching their neighbours.
+TEST(UdpTransport, ABurstIsReadWholeInOrderWithEachSender) {
+  EventLoop loop;  // not started yet: the burst waits in the socket
+  TestSink sink;
+  UdpOptions o;
+  o.max_datagram_bytes = 1000;
+  o.receive_buffer_bytes = 1 << 20;
+  auto udp = UdpTransport::open(loop, sink, o);
+  ASSERT_TRUE(udp.ok());
+  const runtime::Endpoint to = (*udp)->local_endpoint();
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_port = htons(to.port());
+  dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int senders[2];
+  runtime::Endpoint sender_ends[2];
+  for (int k = 0; k < 2; ++k) {
+    senders[k] = ::socket(AF_INET, SOCK_DGRAM, 0);
+    ASSERT_GE(senders[k], 0);
+    sockaddr_in any{};
+    any.sin_family = AF_INET;
+    any.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(senders[k], reinterpret_cast<sockaddr*>(&any), sizeof any), 0);
+    socklen_t len = sizeof any;
+    ASSERT_EQ(::getsockname(senders[k], reinterpret_cast<sockaddr*>(&any), &len), 0);
+    sender_ends[k] = runtime::Endpoint::loopback_v4(ntohs(any.sin_port));
+  }
+  constexpr int kCount = 150;
+  auto send = [&](int k, const std::string& bytes) {
+    ASSERT_EQ(::sendto(senders[k], bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst),
+              static_cast<ssize_t>(bytes.size()));
+  };
+  for (int i = 1; i <= kCount; ++i) {
+    send(i % 2, test::options_request(i));
+    if (i == 70) send(0, std::string(1001, 'x'));  // one byte over the limit
+    if (i == 71) send(1, "\r\n\r\n");
+  }
+  loop.start();
+  ASSERT_TRUE(sink.wait_messages(kCount));
+  const auto got = sink.messages();
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(kCount));
+  for (int i = 1; i <= kCount; ++i) {
+    EXPECT_EQ(got[static_cast<std::size_t>(i - 1)].bytes, test::options_request(i));
+    EXPECT_EQ(got[static_cast<std::size_t>(i - 1)].remote, sender_ends[i % 2]);
+  }
+  for (int fd : senders) ::close(fd);
 }
 
 TEST(UdpTransport, ReusePortLetsOneSocketPerLoopShareAPort) {
