@@ -92,7 +92,7 @@ std::string Endpoint::address_string() const {
     return out;
   }
   char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(is_v4() ? AF_INET : AF_INET6, addr_.data(), buf, sizeof buf);
+  inet_ntop(AF_INET6, addr_.data(), buf, sizeof buf);
   return buf;
 }
 
