@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -49,14 +50,46 @@ std::string to_hex(const unsigned char* p, std::size_t n) {
 
 }  // namespace
 
-Hasher::Hasher(HashAlgorithm alg) : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), md_of(alg), nullptr) != 1)
-    fail("EVP_DigestInit_ex");
+namespace {
+
+// One digest context per thread, re-initialised for each short hash instead of allocated, set
+// up and freed every time (OpenSSL 3 keeps the provider's state behind the context).
+EVP_MD_CTX* thread_context() {
+  struct Owned {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Owned() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Owned owned;
+  if (owned.ctx == nullptr) fail("EVP_MD_CTX_new");
+  return owned.ctx;
 }
 
-Hasher::~Hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+}  // namespace
+
+Hasher::~Hasher() {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+  OPENSSL_cleanse(buffer_.data(), used_);  // HA1 and passwords pass through here
+}
+
+void Hasher::spill() {
+  auto* ctx = EVP_MD_CTX_new();
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx, md_of(alg_), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx);
+    fail("EVP_DigestInit_ex");
+  }
+  ctx_ = ctx;
+  if (used_ > 0 && EVP_DigestUpdate(ctx, buffer_.data(), used_) != 1) fail("EVP_DigestUpdate");
+  OPENSSL_cleanse(buffer_.data(), used_);
+  used_ = 0;
+}
 
 Hasher& Hasher::update(std::string_view data) {
+  if (ctx_ == nullptr && data.size() <= buffer_.size() - used_) {
+    std::copy(data.begin(), data.end(), buffer_.begin() + static_cast<std::ptrdiff_t>(used_));
+    used_ += data.size();
+    return *this;
+  }
+  if (ctx_ == nullptr) spill();
   if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size()) != 1) fail("EVP_DigestUpdate");
   return *this;
 }
@@ -64,7 +97,14 @@ Hasher& Hasher::update(std::string_view data) {
 std::string Hasher::hex_final() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), md, &len) != 1) fail("EVP_DigestFinal_ex");
+  if (ctx_ != nullptr) {
+    if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), md, &len) != 1) fail("EVP_DigestFinal_ex");
+  } else {
+    EVP_MD_CTX* ctx = thread_context();
+    if (EVP_DigestInit_ex2(ctx, md_of(alg_), nullptr) != 1 || EVP_DigestUpdate(ctx, buffer_.data(), used_) != 1 ||
+        EVP_DigestFinal_ex(ctx, md, &len) != 1)
+      fail("digest");
+  }
   return to_hex(md, len);
 }
 

@@ -17,10 +17,12 @@ enum class HashAlgorithm : std::uint8_t { Md5, Sha256, Sha512_256 };
 // Lower-case hexadecimal digest of `data`.
 std::string hex_digest(HashAlgorithm alg, std::string_view data);
 
-// An incremental digest for H(a ":" b ":" c) without building the joined string.
+// An incremental digest for H(a ":" b ":" c) without building the joined string. Short inputs
+// (up to kBuffered bytes in all, which covers every digest-authentication hash) are gathered
+// here and hashed in one call, with an OpenSSL context the thread reuses; longer ones stream.
 class Hasher {
  public:
-  explicit Hasher(HashAlgorithm alg);
+  explicit Hasher(HashAlgorithm alg) noexcept : alg_(alg) {}
   ~Hasher();
   Hasher(const Hasher&) = delete;
   Hasher& operator=(const Hasher&) = delete;
@@ -28,7 +30,13 @@ class Hasher {
   std::string hex_final();
 
  private:
-  void* ctx_;  // EVP_MD_CTX, kept opaque so OpenSSL headers stay inside crypto/
+  static constexpr std::size_t kBuffered = 512;
+  void spill();  // moves the gathered bytes into a streaming context
+
+  HashAlgorithm alg_;
+  std::size_t used_ = 0;
+  void* ctx_ = nullptr;  // EVP_MD_CTX once the input outgrew the buffer (OpenSSL stays in crypto/)
+  std::array<char, kBuffered> buffer_;
 };
 
 // HMAC-SHA-256 of `data` under `key`: 32 raw bytes.

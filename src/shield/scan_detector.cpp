@@ -50,6 +50,16 @@ ScanDetector::ScanDetector(const ScanConfig& config, const KeyedHash& hash)
     if (!w.empty()) first_letters_[static_cast<unsigned char>(lower(w[0]))] = true;
 }
 
+bool ScanDetector::word_at(std::string_view ua, std::size_t i, std::string_view word) noexcept {
+  const std::size_t end = i + word.size();
+  if (word.empty() || end > ua.size()) return false;
+  if (end < ua.size() && is_alnum(ua[end])) return false;
+  for (std::size_t k = 0; k < word.size(); ++k) {
+    if (lower(ua[i + k]) != lower(word[k])) return false;
+  }
+  return true;
+}
+
 bool ScanDetector::contains_word(std::string_view ua, std::string_view word) noexcept {
   if (word.empty() || word.size() > ua.size()) return false;
   const char first = lower(word[0]);
@@ -98,15 +108,31 @@ std::string_view ScanDetector::target_user(const RequestFacts& f) noexcept {
 }
 
 std::optional<Detection> ScanDetector::check_signature(const RequestFacts& f) const {
-  // Most User-Agents contain no letter that begins a signature at a word start: one pass says so.
-  bool candidate = false;
-  for (std::size_t i = 0; i < f.user_agent.size() && !candidate; ++i)
-    candidate = first_letters_[static_cast<unsigned char>(lower(f.user_agent[i]))] &&
-                (i == 0 || !is_alnum(f.user_agent[i - 1]));
-  if (candidate) {
+  // A signature can only match where a word of the User-Agent begins with its first letter: one
+  // pass notes those places (most User-Agents have none), then each signature, in the
+  // configured order, is compared at them alone.
+  const std::string_view ua = f.user_agent;
+  std::array<std::uint16_t, 16> starts{};
+  std::size_t n_starts = 0;
+  bool overflow = false;
+  for (std::size_t i = 0; i < ua.size() && i <= 0xffff; ++i) {
+    if (!first_letters_[static_cast<unsigned char>(lower(ua[i]))] || (i > 0 && is_alnum(ua[i - 1]))) continue;
+    if (n_starts == starts.size()) {
+      overflow = true;
+      break;
+    }
+    starts[n_starts++] = static_cast<std::uint16_t>(i);
+  }
+  if (overflow || ua.size() > 0xffff) {
     for (const std::string& word : config_.user_agents) {
-      if (contains_word(f.user_agent, word)) {
-        return Detection{ScanKind::UserAgent, "scanner User-Agent \"" + word + "\""};
+      if (contains_word(ua, word)) return Detection{ScanKind::UserAgent, "scanner User-Agent \"" + word + "\""};
+    }
+  } else if (n_starts > 0) {
+    for (const std::string& word : config_.user_agents) {
+      if (word.empty()) continue;
+      const char first = lower(word[0]);
+      for (std::size_t k = 0; k < n_starts; ++k) {
+        if (lower(ua[starts[k]]) == first && word_at(ua, starts[k], word)) return Detection{ScanKind::UserAgent, "scanner User-Agent \"" + word + "\""};
       }
     }
   }

@@ -89,6 +89,8 @@ class ScanDetector {
   static bool is_sipvicious_tag(std::string_view tag) noexcept;
   // Whether `word` occurs in `user_agent` as a whole word, ignoring case.
   static bool contains_word(std::string_view user_agent, std::string_view word) noexcept;
+  // `word` at position `i` of `user_agent`, ending at a word boundary (the start is the caller's).
+  static bool word_at(std::string_view user_agent, std::size_t i, std::string_view word) noexcept;
 
  private:
   struct SourceState {

@@ -125,6 +125,11 @@ constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 }  // namespace
 
 base::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+  // No allocation statistics: with them every SQLite allocation takes a global mutex, although
+  // each connection here is used by one thread. Only possible before SQLite initialises; if
+  // something in the process already used SQLite, the call fails and changes nothing.
+  static const bool kNoMemoryStatistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)kNoMemoryStatistics;
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
       SQLITE_OK) {

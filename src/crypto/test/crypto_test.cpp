@@ -87,6 +87,29 @@ TEST(Hash, KnownAnswers) {
             hex_digest(HashAlgorithm::Sha256, "abc"));
 }
 
+// Short inputs are gathered and hashed at once, long ones stream: an input that grows past the
+// buffer part way, and one fed in pieces of every size, give the published digests.
+TEST(Hash, HasherGivesTheSameDigestBufferedOrStreamed) {
+  // One million 'a' (FIPS 180-2 and RFC 1321 test suites).
+  const std::string thousand(1000, 'a');
+  Hasher sha(HashAlgorithm::Sha256), md5(HashAlgorithm::Md5);
+  for (int i = 0; i < 1000; ++i) {
+    sha.update(thousand);
+    md5.update(thousand);
+  }
+  EXPECT_EQ(sha.hex_final(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(md5.hex_final(), "7707d6ae4e027c70eea2a935c2296f21");
+  // 600 bytes in pieces of 1 to 599: the switch from the buffer to streaming falls in a piece.
+  const std::string six_hundred(600, 'x');
+  const std::string whole = hex_digest(HashAlgorithm::Sha512_256, six_hundred);
+  for (std::size_t cut = 1; cut < six_hundred.size(); cut += 37) {
+    Hasher h(HashAlgorithm::Sha512_256);
+    h.update(six_hundred.substr(0, cut)).update(six_hundred.substr(cut));
+    EXPECT_EQ(h.hex_final(), whole) << cut;
+  }
+  EXPECT_EQ(Hasher(HashAlgorithm::Md5).hex_final(), "d41d8cd98f00b204e9800998ecf8427e");  // empty input
+}
+
 TEST(Hash, HmacSha256Rfc4231Case2) {
   auto mac = hmac_sha256("Jefe", "what do ya want for nothing?");
   std::string hex;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "helpers.hpp"
 #include "shield/scan_detector.hpp"
@@ -58,6 +59,32 @@ TEST(ScanDetector, OrdinaryUserAgentsPass) {
                          "baresip v1.0.0 (x86_64/linux)", "sipsak 0.9.8", "SIPp", "Zoiper rv2.10", "Smapper/1.0",
                          "MySmap", "Grandstream GXP2170", "friendly scanner", "sipclient 2"}) {
     RequestFacts f = request("REGISTER", "", "alice");
+    f.user_agent = ua;
+    EXPECT_FALSE(d.check_signature(f).has_value()) << ua;
+  }
+}
+
+// Signatures are compared only where a word of the User-Agent starts with their first letter;
+// past 16 such places the detector compares everywhere. Both ways find the same signature, the
+// first of the configured list that matches.
+TEST(ScanDetector, FindsTheFirstConfiguredSignatureWhereverItStands) {
+  const KeyedHash h;
+  ScanConfig cfg;
+  cfg.user_agents = {"smap", "sipvicious"};
+  ScanDetector d(cfg, h);
+  std::string crowded;
+  for (int i = 0; i < 20; ++i) crowded += "s" + std::to_string(i) + " ";  // 20 word starts with 's'
+  for (const std::string& ua : std::vector<std::string>{"sipvicious and smap", crowded + "sipvicious smap",
+                                                       crowded + "sipvicious", "a-smap", "(sipvicious)"}) {
+    RequestFacts f = request("OPTIONS", "", "100");
+    f.user_agent = ua;
+    const auto det = d.check_signature(f);
+    ASSERT_TRUE(det.has_value()) << ua;
+    const bool has_smap = ua.find("smap") != std::string::npos;
+    EXPECT_EQ(det->reason, has_smap ? "scanner User-Agent \"smap\"" : "scanner User-Agent \"sipvicious\"") << ua;
+  }
+  for (const std::string& ua : std::vector<std::string>{crowded + "sipviciousX", crowded + "xsmap", "smapsipvicious"}) {
+    RequestFacts f = request("OPTIONS", "", "100");
     f.user_agent = ua;
     EXPECT_FALSE(d.check_signature(f).has_value()) << ua;
   }
