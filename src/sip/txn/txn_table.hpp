@@ -14,6 +14,7 @@
 #include <queue>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -63,10 +64,14 @@ class TxnTable {
  private:
   // Keys are looked up by string_view (built in scratch_, no allocation per look-up); the entry
   // points at its key in the map (node-based: the pointer survives rehashing).
+  // Not noexcept on purpose: libstdc++ then stores each key's hash in its node, so a look-up
+  // compares hashes before strings and walks a bucket without rehashing the keys it passes
+  // (with a noexcept hash it recomputes them: a cache miss on each key's characters).
   struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  static_assert(!std::is_nothrow_invocable_v<const KeyHash&, std::string_view>, "keep the hash stored in the nodes");
   using KeyMap = std::unordered_map<std::string, std::uint64_t, KeyHash, std::equal_to<>>;
   struct ServerEntry {
     std::unique_ptr<ServerTxn> txn;
