@@ -24,10 +24,12 @@ run: build
 demo: build
 	@build/$(PRESET_RUN)/apps/warden/warden demo $(ARGS)
 
-# Every suite: unit, conformance, grind/truncation, fuzz-corpus replay and CLI tests in the
-# debug build, then the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then the threaded suites (io, runtime) under ThreadSanitizer.
-test: deps test-debug test-asan test-tsan
+# Every suite (unit, conformance, grind/truncation, fuzz-corpus replay, CLI, interop against
+# real peers, attacks, end to end) once, in the AddressSanitizer + UndefinedBehaviorSanitizer
+# build, then the threaded suites (io, runtime) under ThreadSanitizer. The plain debug build
+# (`make test-debug`) runs the same suites without sanitizers; `make test` leaves it out: the
+# sanitizer build runs every one of them, and building and running both took 43 minutes.
+test: deps test-asan test-tsan
 
 test-debug:
 	@cmake --preset debug >/dev/null
