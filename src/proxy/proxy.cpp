@@ -1899,22 +1899,22 @@ struct Proxy::Impl {
     pc.caller_address = ctx.source.address_string();
     pc.media_relay_available = relay != nullptr;
     pc.anonymous_contact = anonymous_contact_for(ctx, b);
-    auto out = sip::identity::apply_request_privacy(bytes, pc, cfg.limits);
-    if (!out.forward()) {
-      ctx.privacy_refusal = out.status;
-      ctx.privacy_reason = out.reason;
+    auto shaped = sip::identity::apply_request_privacy(bytes, pc, cfg.limits);
+    if (!shaped.forward()) {
+      ctx.privacy_refusal = shaped.status;
+      ctx.privacy_reason = shaped.reason;
       log.info("privacy cannot be given", {{"call_id", std::string(ctx.req.call_id.substr(0, 128))},
-                                           {"status", out.status}});
+                                           {"status", shaped.status}});
       return false;
     }
-    b.hidden = out.addresses_hidden;
-    b.from_anonymized = out.from_anonymized;
+    b.hidden = shaped.addresses_hidden;
+    b.from_anonymized = shaped.from_anonymized;
     // Privacy asked (not only topology hiding): the dialog's later requests from the caller
     // carry no Privacy header and are hidden all the same.
-    if (ctx.req.to.tag.empty() && (out.from_anonymized || (out.addresses_hidden && out.privacy.any())))
+    if (ctx.req.to.tag.empty() && (shaped.from_anonymized || (shaped.addresses_hidden && shaped.privacy.any())))
       ctx.private_caller = true;
-    bytes = std::move(out.bytes);
-    if (out.needs_media_relay && relay != nullptr && !ctx.relay && !ctx.req.body.empty()) {
+    bytes = std::move(shaped.bytes);
+    if (shaped.needs_media_relay && relay != nullptr && !ctx.relay && !ctx.req.body.empty()) {
       ctx.relay = std::make_shared<RelayCall>();
       ctx.relay->relay = relay;
       ctx.offer_side = runtime::RelaySide::A;
@@ -2166,9 +2166,9 @@ struct Proxy::Impl {
       pc.own_hosts = own_hosts();
       pc.caller_address = current_source;
       pc.media_relay_available = relay != nullptr;
-      auto out = sip::identity::apply_request_privacy(bytes, pc, cfg.limits);
-      if (!out.forward()) return false;
-      bytes = std::move(out.bytes);
+      auto shaped = sip::identity::apply_request_privacy(bytes, pc, cfg.limits);
+      if (!shaped.forward()) return false;
+      bytes = std::move(shaped.bytes);
     }
     if (d->second.relay && !ack.body.empty())
       relay_sdp(*d->second.relay, from_caller ? runtime::RelaySide::A : runtime::RelaySide::B, bytes);
