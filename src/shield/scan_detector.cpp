@@ -64,13 +64,7 @@ bool ScanDetector::contains_word(std::string_view ua, std::string_view word) noe
   if (word.empty() || word.size() > ua.size()) return false;
   const char first = lower(word[0]);
   for (std::size_t i = 0; i + word.size() <= ua.size(); ++i) {
-    if (lower(ua[i]) != first) continue;
-    if (i > 0 && is_alnum(ua[i - 1])) continue;
-    const std::size_t end = i + word.size();
-    if (end < ua.size() && is_alnum(ua[end])) continue;
-    bool same = true;
-    for (std::size_t k = 0; k < word.size() && same; ++k) same = lower(ua[i + k]) == lower(word[k]);
-    if (same) return true;
+    if (lower(ua[i]) == first && (i == 0 || !is_alnum(ua[i - 1])) && word_at(ua, i, word)) return true;
   }
   return false;
 }
@@ -123,16 +117,19 @@ std::optional<Detection> ScanDetector::check_signature(const RequestFacts& f) co
     }
     starts[n_starts++] = static_cast<std::uint16_t>(i);
   }
+  auto found = [](const std::string& word) {
+    return Detection{ScanKind::UserAgent, "scanner User-Agent \"" + word + "\""};
+  };
   if (overflow || ua.size() > 0xffff) {
     for (const std::string& word : config_.user_agents) {
-      if (contains_word(ua, word)) return Detection{ScanKind::UserAgent, "scanner User-Agent \"" + word + "\""};
+      if (contains_word(ua, word)) return found(word);
     }
   } else if (n_starts > 0) {
     for (const std::string& word : config_.user_agents) {
       if (word.empty()) continue;
       const char first = lower(word[0]);
       for (std::size_t k = 0; k < n_starts; ++k) {
-        if (lower(ua[starts[k]]) == first && word_at(ua, starts[k], word)) return Detection{ScanKind::UserAgent, "scanner User-Agent \"" + word + "\""};
+        if (lower(ua[starts[k]]) == first && word_at(ua, starts[k], word)) return found(word);
       }
     }
   }
