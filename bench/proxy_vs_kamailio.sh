@@ -5,7 +5,7 @@
 #
 #   bench/proxy_vs_kamailio.sh [--duration SECONDS] [--rounds N] [--quick] [--warden PATH]
 #                              [--loads reg,call1000,call2000,acall1000] [--sources N] [--keep]
-#                              [--servers warden,kamailio]
+#                              [--servers warden,kamailio,floor]
 #
 # Loads (each offered to Warden and to Kamailio in turn, the order alternating every round):
 #   reg        REGISTER with digest authentication (401, then credentials), 2,000/s
@@ -13,6 +13,9 @@
 #   call2000   the same at 2,000 calls/s
 #   acall1000  calls from local users, who must pass proxy authentication (407), 1,000 calls/s
 # --servers warden runs the loads against Warden alone (e.g. with a profiler attached to it).
+# floor (reg only) is bench/reg_floor, a UDP responder that answers SIPp's REGISTERs with a fixed
+# 401 and a 200 and does nothing else: what the kernel alone costs per registration here (two
+# datagrams in, two out, the wake-ups). The summary also prints each server's CPU above it.
 # For each run: completed and failed operations, the server's CPU time per completed operation
 # (user+sys from /proc/PID/stat of the server and its child processes, before and after), and
 # p50/p99 response times. SIPp 3.6.1 reads a coarse clock (its -trace_rtt figures move in steps
@@ -34,8 +37,8 @@ warden=""
 keep=""
 users=10000
 sources=4
-servers=warden,kamailio
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+servers=warden,kamailio,floor
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) duration=${2:?}; shift 2 ;;
@@ -50,8 +53,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; usage ;;
   esac
 done
-[[ $servers =~ ^(warden|kamailio)(,(warden|kamailio))?$ ]] ||
-  { echo "--servers takes warden, kamailio or both, comma-separated (got '$servers')" >&2; exit 2; }
+[[ $servers =~ ^(warden|kamailio|floor)(,(warden|kamailio|floor)){0,2}$ ]] ||
+  { echo "--servers takes warden, kamailio and floor, comma-separated (got '$servers')" >&2; exit 2; }
 
 # --- tools ------------------------------------------------------------------------------------
 if ! command -v kamailio >/dev/null || ! command -v sipp >/dev/null; then
@@ -78,6 +81,14 @@ if [ -z "$warden" ]; then
 fi
 [ -x "$warden" ] || die "no warden binary at $warden"
 warden=$(cd "$(dirname "$warden")" && pwd)/$(basename "$warden")
+# reg_floor from the same build as warden when there is one, else from the release build.
+floor_bin=${warden%/apps/warden/warden}/bench/reg_floor
+[ -x "$floor_bin" ] || floor_bin=$root/build/release/bench/reg_floor
+if [[ ,$servers, == *,floor,* ]] && [ ! -x "$floor_bin" ]; then
+  log "building reg_floor (release preset)"
+  (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release --target reg_floor >/dev/null) ||
+    die "could not build reg_floor"
+fi
 
 # --- work folder, cleanup ---------------------------------------------------------------------
 work=$(mktemp -d /tmp/warden-bench.XXXXXX)
@@ -107,6 +118,7 @@ wport=$(pick_port); picked+=("$wport")
 kport=$(pick_port); picked+=("$kport")
 wuas=$(pick_port); picked+=("$wuas")
 kuas=$(pick_port); picked+=("$kuas")
+fport=$(pick_port); picked+=("$fport")
 log "Warden on 127.0.0.1:$wport, Kamailio on 127.0.0.1:$kport; callee UAS on $UAS_IP:$wuas and :$kuas; files in $work"
 log "loads $loads; $duration s each; $rounds round(s); $users accounts; each load from $sources SIPp on 127.0.0.11-$((10 + sources))"
 
@@ -213,9 +225,16 @@ KAM_PID=$SPAWNED_PID
 sip_ping "$kport" || { tail -n 20 kamailio.log >&2; die "Kamailio does not answer on 127.0.0.1:$kport"; }
 log "kamailio ready (pid $KAM_PID, $(ps -o pid= --ppid "$KAM_PID" | wc -l) children)"
 
-server_pid() { if [ "$1" = w ]; then echo "$WARDEN_PID"; else echo "$KAM_PID"; fi; }
-server_port() { if [ "$1" = w ]; then echo "$wport"; else echo "$kport"; fi; }
-server_name() { if [ "$1" = w ]; then echo warden; else echo kamailio; fi; }
+if [[ ,$servers, == *,floor,* ]]; then
+  spawn reg_floor.log "$floor_bin" "$fport"
+  FLOOR_PID=$SPAWNED_PID
+  sip_ping "$fport" || { cat reg_floor.log >&2; die "reg_floor does not answer on 127.0.0.1:$fport"; }
+  log "reg_floor ready (pid $FLOOR_PID)"
+fi
+
+server_pid() { case $1 in w) echo "$WARDEN_PID" ;; k) echo "$KAM_PID" ;; f) echo "$FLOOR_PID" ;; esac; }
+server_port() { case $1 in w) echo "$wport" ;; k) echo "$kport" ;; f) echo "$fport" ;; esac; }
+server_name() { case $1 in w) echo warden ;; k) echo kamailio ;; f) echo floor ;; esac; }
 
 common=(-i 127.0.0.1 -default_behaviors all,-bye -buff_size 4194304)
 
@@ -345,13 +364,14 @@ print("  round %d %-10s %-9s completed %6d  failed %5d  cpu/op %7s us  p50 %7s m
 
 IFS=, read -r -a load_list <<<"$loads"
 for ((round = 1; round <= rounds; round++)); do
-  if [ $((round % 2)) -eq 1 ]; then order=(w k); else order=(k w); fi
+  if [ $((round % 2)) -eq 1 ]; then order=(w k f); else order=(k w f); fi
   # --servers: only the servers asked for (e.g. warden alone while a profiler is attached)
   kept=(); for s in "${order[@]}"; do [[ ,$servers, == *,$(server_name "$s"),* ]] && kept+=("$s"); done
   order=("${kept[@]}")
   log "round $round of $rounds (order: $(server_name "${order[0]}") first)"
   for load in "${load_list[@]}"; do
     for s in "${order[@]}"; do
+      [ "$s" = f ] && [ "$load" != reg ] && continue  # the floor answers REGISTERs only
       run_load "$round" "$load" "$s"
       sleep 5   # let retransmissions and timers of the run drain
     done
@@ -375,13 +395,21 @@ print(f"Median over {max(r['round'] for r in rows)} round(s); ratio = Warden / K
       "(below 1 is better for Warden on CPU and latency, above 1 on completed)")
 print(f"{'load':<10} {'server':<9} {'completed':>9} {'failed':>7} {'cpu us/op':>10} {'p50 ms':>8} {'p99 ms':>8}")
 for load in loads:
-    for server in ("warden", "kamailio"):
+    for server in ("warden", "kamailio", "floor"):
+        if med(load, server, "completed") is None:
+            continue
         print(f"{load:<10} {server:<9} {fmt(med(load, server, 'completed'), '.0f'):>9} {fmt(med(load, server, 'failed'), '.0f'):>7} "
               f"{fmt(med(load, server, 'cpu_us_per_op'), '.1f'):>10} {fmt(med(load, server, 'p50_ms'), '.2f'):>8} "
               f"{fmt(med(load, server, 'p99_ms'), '.2f'):>8}")
     r = {k: ratio(med(load, "warden", k), med(load, "kamailio", k)) for k in ("completed", "cpu_us_per_op", "p50_ms", "p99_ms")}
     print(f"{load:<10} {'ratio':<9} {fmt(r['completed'], '.2f'):>9} {'':>7} {fmt(r['cpu_us_per_op'], '.2f'):>10} "
           f"{fmt(r['p50_ms'], '.2f'):>8} {fmt(r['p99_ms'], '.2f'):>8}")
+    f = med(load, "floor", "cpu_us_per_op")
+    w, k = med(load, "warden", "cpu_us_per_op"), med(load, "kamailio", "cpu_us_per_op")
+    if f is not None and (w is not None or k is not None):
+        above = lambda v: None if v is None else v - f
+        print(f"{load:<10} {'above':<9} {'':>9} {'':>7} {fmt(ratio(above(w), above(k)), '.2f'):>10}   "
+              f"CPU above the floor: warden {fmt(above(w), '.1f')} us/op, kamailio {fmt(above(k), '.1f')} us/op")
 PY
 cp results.jsonl "$root/build/proxy_vs_kamailio.jsonl" 2>/dev/null && log "raw results: build/proxy_vs_kamailio.jsonl"
 exit 0
