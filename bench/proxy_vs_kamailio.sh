@@ -84,6 +84,9 @@ warden=$(cd "$(dirname "$warden")" && pwd)/$(basename "$warden")
 # reg_floor from the same build as warden when there is one, else from the release build.
 floor_bin=${warden%/apps/warden/warden}/bench/reg_floor
 [ -x "$floor_bin" ] || floor_bin=$root/build/release/bench/reg_floor
+# The floor answers the reg load only: it runs when both are asked for.
+[[ ,$loads, == *,reg,* ]] || servers=$(echo ",$servers," | sed 's/,floor,/,/; s/^,//; s/,$//')
+[ -n "$servers" ] || { echo "--servers floor answers the reg load only; --loads has no reg" >&2; exit 2; }
 if [[ ,$servers, == *,floor,* ]] && [ ! -x "$floor_bin" ]; then
   log "building reg_floor (release preset)"
   (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release --target reg_floor >/dev/null) ||
@@ -119,7 +122,7 @@ kport=$(pick_port); picked+=("$kport")
 wuas=$(pick_port); picked+=("$wuas")
 kuas=$(pick_port); picked+=("$kuas")
 fport=$(pick_port); picked+=("$fport")
-log "Warden on 127.0.0.1:$wport, Kamailio on 127.0.0.1:$kport; callee UAS on $UAS_IP:$wuas and :$kuas; files in $work"
+log "Warden on 127.0.0.1:$wport, Kamailio on 127.0.0.1:$kport, reg_floor on 127.0.0.1:$fport; callee UAS on $UAS_IP:$wuas and :$kuas; files in $work"
 log "loads $loads; $duration s each; $rounds round(s); $users accounts; each load from $sources SIPp on 127.0.0.11-$((10 + sources))"
 
 # CPU of a server: clock ticks of user+sys of PID and every process below it.
