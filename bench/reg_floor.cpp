@@ -115,12 +115,12 @@ int main(int argc, char** argv) {
       }
       const int n = ::recvmmsg(fd, headers.data(), kBatch, MSG_DONTWAIT, nullptr);
       if (n <= 0) break;
-      for (int i = 0; i < n; ++i) {
-        const std::string_view msg(buffers[static_cast<unsigned>(i)].data(), headers[static_cast<unsigned>(i)].msg_len);
+      for (unsigned i = 0; i < static_cast<unsigned>(n); ++i) {
+        const std::string_view msg(buffers[i].data(), headers[i].msg_len);
         if (msg.size() < 8 || msg.starts_with("SIP/2.0 ")) continue;
         answer(msg, out);
-        ::sendto(fd, out.data(), out.size(), 0, reinterpret_cast<const sockaddr*>(&senders[static_cast<unsigned>(i)]),
-                 headers[static_cast<unsigned>(i)].msg_hdr.msg_namelen);
+        ::sendto(fd, out.data(), out.size(), 0, reinterpret_cast<const sockaddr*>(&senders[i]),
+                 headers[i].msg_hdr.msg_namelen);
       }
       if (static_cast<unsigned>(n) < kBatch) break;
     }
