@@ -33,7 +33,7 @@ base::Result<void> Location::load(std::int64_t now) {
 }
 
 const std::vector<store::Binding>& Location::lookup(std::string_view aor, std::int64_t now) {
-  auto it = by_aor_.find(std::string(aor));
+  auto it = by_aor_.find(aor);
   if (it == by_aor_.end()) return empty_;
   auto& v = it->second;
   count_ -= std::erase_if(v, [now](const store::Binding& b) { return b.expires_at <= now; });
@@ -51,16 +51,10 @@ void Location::apply(const std::string& aor, std::vector<store::Binding> next) {
       for (const auto& old : it->second) {
         const bool kept = std::any_of(next.begin(), next.end(),
                                       [&](const store::Binding& n) { return n.contact == old.contact; });
-        if (!kept) {
-          Write w;
-          w.remove = true;
-          w.binding.aor = aor;
-          w.binding.contact = old.contact;
-          pending_.push_back(std::move(w));
-        }
+        if (!kept) removed_.emplace_back(aor, old.contact);
       }
     }
-    for (const auto& b : next) pending_.push_back(Write{false, b});
+    if (!next.empty()) written_.push_back(aor);
   }
   if (it != by_aor_.end()) count_ -= it->second.size();
   if (next.empty()) {
@@ -69,25 +63,38 @@ void Location::apply(const std::string& aor, std::vector<store::Binding> next) {
   }
   sort_by_q(next);
   count_ += next.size();
-  by_aor_[aor] = std::move(next);
+  if (it != by_aor_.end())
+    it->second = std::move(next);
+  else
+    by_aor_.emplace(aor, std::move(next));
 }
 
 base::Result<void> Location::flush() {
-  if (pending_.empty() || store_ == nullptr) {
-    pending_.clear();
+  if (store_ == nullptr || (removed_.empty() && written_.empty())) {
+    removed_.clear();
+    written_.clear();
     return {};
   }
-  std::vector<Write> writes;
-  writes.swap(pending_);
+  std::vector<std::pair<std::string, std::string>> removed;
+  std::vector<std::string> written;
+  removed.swap(removed_);
+  written.swap(written_);
   if (auto r = store_->begin(); !r) return r;
-  for (const auto& w : writes) {
-    auto r = w.remove ? store_->remove_binding(w.binding.aor, w.binding.contact) : store_->put_binding(w.binding);
-    if (!r) {
-      store_->rollback();
-      return r;
+  auto write_all = [&]() -> base::Result<void> {
+    for (const auto& [aor, contact] : removed) {
+      if (auto r = store_->remove_binding(aor, contact); !r) return r;
     }
-  }
-  auto r = store_->commit();
+    for (const auto& aor : written) {
+      auto it = by_aor_.find(aor);
+      if (it == by_aor_.end()) continue;  // removed since: its removal is queued as well
+      for (const auto& b : it->second) {
+        if (auto r = store_->put_binding(b); !r) return r;
+      }
+    }
+    return {};
+  };
+  auto r = write_all();
+  if (r) r = store_->commit();
   if (!r) store_->rollback();
   return r;
 }

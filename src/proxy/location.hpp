@@ -32,12 +32,13 @@ class Location {
   const std::vector<store::Binding>& lookup(std::string_view aor, std::int64_t now);
 
   // Replaces the bindings of `aor` with `next` (already validated by the registrar); the store
-  // writes (removed contacts deleted, the others written) wait for flush().
+  // writes (removed contacts deleted, the others written) wait for flush(), which writes the
+  // bindings `aor` has then.
   void apply(const std::string& aor, std::vector<store::Binding> next);
   // Commits the queued writes in one transaction. On failure nothing of them is stored (the
   // memory keeps the new state; the caller must not confirm those registrations).
   base::Result<void> flush();
-  std::size_t pending() const noexcept { return pending_.size(); }
+  std::size_t pending() const noexcept { return removed_.size() + written_.size(); }
 
   // Drops every expired binding from memory (the store drops them on the next load).
   std::size_t purge(std::int64_t now);
@@ -46,15 +47,19 @@ class Location {
   std::size_t binding_count() const noexcept { return count_; }
 
  private:
-  store::Store* store_;
-  std::unordered_map<std::string, std::vector<store::Binding>> by_aor_;
-  std::vector<store::Binding> empty_;
-  std::size_t count_ = 0;
-  struct Write {
-    bool remove = false;
-    store::Binding binding;  // for a removal only aor and contact matter
+  struct AorHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  std::vector<Write> pending_;  // bindings in by_aor_, kept current so stats cost nothing
+  store::Store* store_;
+  std::unordered_map<std::string, std::vector<store::Binding>, AorHash, std::equal_to<>> by_aor_;
+  std::vector<store::Binding> empty_;
+  std::size_t count_ = 0;  // bindings in by_aor_, kept current so stats cost nothing
+  // Queued for flush(): contacts to delete, then the AoRs whose bindings (as they are at the
+  // flush) are written. Removals go first, so a contact removed and then registered again
+  // before the flush ends up stored.
+  std::vector<std::pair<std::string, std::string>> removed_;  // (aor, contact)
+  std::vector<std::string> written_;                           // aor
 };
 
 }  // namespace warden::proxy

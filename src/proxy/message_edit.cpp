@@ -277,7 +277,10 @@ void set_received_in_response(std::string& response, const msg::Via& via, std::s
   if (!via.rport && via.host == source) return;
   const std::size_t at = response.find(via.raw);
   if (at == std::string::npos) return;
-  std::string edited;
+  // The edited Via is built in a buffer this thread keeps, and the response edited in place:
+  // no allocation, as build_response leaves room for the two parameters.
+  thread_local std::string edited;
+  edited.clear();
   append_via_with_source(via, source, via.rport ? port : 0, edited);
   response.replace(at, via.raw.size(), edited);
 }

@@ -826,6 +826,7 @@ struct Proxy::Impl {
         return;
       }
     }
+    if (m.method == msg::Method::Register && challenged_statelessly(in, now)) return;
     const Peer reply = reply_peer(in);
     const std::uint64_t pid = new_peer(reply);
     auto created = table.create_server(m, runtime::is_stream(in.kind), pid, in.remote.address_string(), now);
@@ -1405,7 +1406,8 @@ struct Proxy::Impl {
       if (!stamp || *stamp != users_stamp) users.clear();
       users_stamp = stamp ? *stamp : ~std::uint64_t{0};
     }
-    std::string key(username);
+    std::string& key = user_key;  // kept between calls: a hit costs no allocation
+    key.assign(username);
     key += '@';
     key += domain;
     auto it = users.find(key);
@@ -1420,22 +1422,28 @@ struct Proxy::Impl {
     cu.keys.ha1_sha512_256 = cu.user.ha1_sha512_256;
     cu.keys.strongest_used = static_cast<auth::Algorithm>(std::clamp(cu.user.strongest_used, 0, 2));
     cu.keys.allow_md5 = cu.user.allow_md5;
-    auto [pos, inserted] = users.insert_or_assign(std::move(key), std::move(cu));
+    auto [pos, inserted] = users.insert_or_assign(key, std::move(cu));
     return &pos->second;
   }
+  std::string user_key;  // find_user's look-up key
 
   // Sends the 401/407; after `delay` when it is not zero (the tarpit of a failing source: the
   // server transaction stays open, retransmissions are absorbed, nothing else is spent).
+  // The 401 (or 407 when `proxy`) that challenges the current request for `realm`.
+  std::string challenge_response(bool proxy, std::string_view realm, bool stale) {
+    counters.challenges++;
+    std::string& extra = challenge_scratch;  // kept between calls: no allocation per challenge
+    extra.clear();
+    auth::append_challenge_headers(nonces, rng, clock.wall_now(), realm, stale, cfg.algorithms,
+                                   proxy ? "Proxy-Authenticate" : "WWW-Authenticate", extra);
+    const StatelessTag tag = stateless_tag();
+    return make_response(proxy ? 407 : 401, {}, extra, std::string_view(tag.data(), tag.size()));
+  }
+
+  std::string challenge_scratch;
+
   void challenge(std::uint64_t sid, bool proxy, std::string_view realm, bool stale,
                  base::Duration delay = base::Duration::zero()) {
-    counters.challenges++;
-    auto values = auth::make_challenges(nonces, rng, clock.wall_now(), realm, stale, cfg.algorithms);
-    std::string extra;
-    for (const auto& v : values) {
-      extra += proxy ? "Proxy-Authenticate: " : "WWW-Authenticate: ";
-      extra += v;
-      extra += "\r\n";
-    }
     const std::uint16_t status = proxy ? 407 : 401;
     // RFC 3261 §8.2.7: challenges are answered as a stateless UAS would. The transaction is
     // forgotten once the challenge is sent, so unauthenticated requests leave no state behind
@@ -1448,12 +1456,11 @@ struct Proxy::Impl {
         st->abandon();
       }
     };
-    const std::string tag = stateless_tag();
     if (delay <= base::Duration::zero()) {
-      send(make_response(status, {}, extra, tag));
+      send(challenge_response(proxy, realm, stale));
       return;
     }
-    auto bytes = std::make_shared<std::string>(make_response(status, {}, extra, tag));
+    auto bytes = std::make_shared<std::string>(challenge_response(proxy, realm, stale));
     tarpitted[sid] = loop.arm(clock.now() + delay, [this, sid, bytes, send] {
       if (auto node = tarpitted.extract(sid)) node.mapped().detach();
       send(std::move(*bytes));
@@ -1464,8 +1471,10 @@ struct Proxy::Impl {
 
   // A To tag that is the same for every retransmission of the request being handled (§8.2.7)
   // and unpredictable to others: 128 bits of keyed hash over what identifies the request.
-  std::string stateless_tag() const {
-    std::string in;
+  using StatelessTag = std::array<char, 32>;
+  StatelessTag stateless_tag() {
+    std::string& in = tag_scratch;  // kept between calls: no allocation per challenge
+    in.clear();
     in.reserve(m.call_id.size() + m.from.tag.size() + 80);
     in += m.call_id;
     in += '\x1f';
@@ -1477,7 +1486,7 @@ struct Proxy::Impl {
     in += '\x1f';
     in += m.method_text;
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string tag(32, '0');
+    StatelessTag tag;
     for (int half = 0; half < 2; ++half) {
       in += half == 0 ? "\x1ftag-a" : "\x1ftag-b";
       const std::uint64_t h = call_hash(in);
@@ -1485,6 +1494,7 @@ struct Proxy::Impl {
     }
     return tag;
   }
+  std::string tag_scratch;  // stateless_tag's input
 
   // True when the request carries valid credentials for `realm`; otherwise the challenge has
   // been sent. `user` gets the authenticated user name.
@@ -1506,7 +1516,8 @@ struct Proxy::Impl {
     auth::DigestVerifier digest(nonces, nonce_counter, realm);
     const auth::VerifyResult r =
         digest.verify(*cred, m.method_text, m.body, cu != nullptr ? &cu->keys : nullptr, clock.wall_now());
-    const std::string account = std::string(cred->username) + "@" + realm;
+    std::string& account = account_scratch;  // kept between calls: no allocation per request
+    account.assign(cred->username).append("@").append(realm);
     if (r.outcome == auth::Outcome::Ok) {
       user = std::string(cred->username);
       if (auth::strength(r.algorithm) > auth::strength(cu->keys.strongest_used)) raise_strength(*cu, r.algorithm);
@@ -1536,6 +1547,8 @@ struct Proxy::Impl {
     return false;
   }
 
+  std::string account_scratch;  // authenticate's "user@realm"
+
   // No downgrade (RFC 8760 §3): remember the strongest algorithm this account has used.
   void raise_strength(const CachedUser& cu, auth::Algorithm a) {
     std::string key = cu.user.username + "@" + cu.user.domain;
@@ -1548,6 +1561,28 @@ struct Proxy::Impl {
   }
 
   // ---- registrar --------------------------------------------------------------------------
+
+  // A REGISTER for one of our domains without credentials for it is challenged before any
+  // transaction exists (RFC 3261 §8.2.7, a stateless UAS): half of every registration's
+  // requests then cost no transaction, no table entries and nothing to forget 32 s later. It
+  // gets what route_request and on_register would have sent, and only when they would have
+  // sent exactly that; anything else (a Route, a Via of ours, a To tag, a tarpitted source,
+  // credentials to check) takes the stateful path. Returns true when the 401 went out.
+  bool challenged_statelessly(const runtime::InboundMessage& in, base::TimePoint now) {
+    if (!m.routes.empty() || !m.to.tag.empty() || m.max_forwards == 0) return false;
+    if (!is_local_domain_uri(m.request_uri) || !m.to.uri.is_sip() || !is_local_host(m.to.uri.host)) return false;
+    for (const auto& v : m.vias) {
+      if (via_is_ours(v)) return false;  // loop detection has the say
+    }
+    const std::string realm = lower(m.to.uri.host);
+    for (const auto& c : m.credentials) {
+      if (!c.proxy && msg::cs::iequals(c.scheme, "Digest") && c.realm == realm) return false;
+    }
+    if (shield && shield->tarpit(current_address, now) > base::Duration::zero()) return false;
+    Peer reply = reply_peer(in);
+    (void)send_to(reply, challenge_response(false, realm, false));
+    return true;
+  }
 
   void on_register(const runtime::InboundMessage& in, std::uint64_t sid) {
     if (!m.to.uri.is_sip() || !is_local_host(m.to.uri.host)) {

@@ -55,7 +55,7 @@ RegisterResult fail(std::uint16_t status, std::string_view reason = {}, std::str
 
 }  // namespace
 
-std::string date_header(std::int64_t unix_seconds) {
+const std::string& date_header(std::int64_t unix_seconds) {
   // Every 200 to a REGISTER carries one; formatting (gmtime_r, strftime) is done once a second.
   thread_local std::int64_t cached_second = -1;
   thread_local std::string cached;
@@ -121,7 +121,7 @@ RegisterResult process_register(const msg::Message& req, const std::string& aor,
           return fail(500, "Out Of Order Request");
       }
     }
-    for (const auto& w : wanted) {
+    for (auto& w : wanted) {
       auto it = std::find_if(next.begin(), next.end(), [&](const store::Binding& b) { return b.contact == w.contact; });
       if (w.expires == 0) {
         if (it != next.end()) next.erase(it);
@@ -129,14 +129,14 @@ RegisterResult process_register(const msg::Message& req, const std::string& aor,
       }
       store::Binding b;
       b.aor = aor;
-      b.contact = w.contact;
+      b.contact = std::move(w.contact);
       b.call_id = std::string(req.call_id);
       b.cseq = req.cseq.number;
       b.expires_at = now + w.expires;
       b.q = w.q;
       b.path = path;
       b.received = std::string(received);
-      b.instance = w.instance;
+      b.instance = std::move(w.instance);
       if (it != next.end())
         *it = std::move(b);
       else
@@ -147,8 +147,9 @@ RegisterResult process_register(const msg::Message& req, const std::string& aor,
 
   RegisterResult r;
   r.changed = !(req.contacts.empty() && !req.contact_star);
-  if (r.changed) location.apply(aor, next);
+  if (r.changed) location.apply(aor, std::move(next));
   const std::vector<store::Binding>& now_bound = location.lookup(aor, now);
+  r.extra_headers.reserve(now_bound.size() * 96 + 48);
   for (const auto& b : now_bound) {
     r.extra_headers += "Contact: <";
     r.extra_headers += b.contact;

@@ -42,6 +42,6 @@ RegisterResult process_register(const sip::msg::Message& request, const std::str
                                 const RegistrarConfig& config, std::int64_t now, std::string_view received);
 
 // "Date: Sun, 22 Nov 2026 10:00:00 GMT\r\n" (RFC 3261 §20.17).
-std::string date_header(std::int64_t unix_seconds);
+const std::string& date_header(std::int64_t unix_seconds);  // this thread's copy, valid until its next call
 
 }  // namespace warden::proxy

@@ -51,6 +51,14 @@ bool decode(std::string_view s, std::array<std::uint8_t, 32>& out) {
 }
 
 std::array<std::uint8_t, 32> mac_over(const std::string& key, const std::uint8_t* first16, std::string_view realm) {
+  // The MAC covers the 16 bytes and the realm, one after the other: on the stack when the
+  // realm is of a usual length.
+  std::array<char, 16 + 240> small;
+  if (realm.size() <= small.size() - 16) {
+    std::copy(first16, first16 + 16, small.begin());
+    std::copy(realm.begin(), realm.end(), small.begin() + 16);
+    return crypto::hmac_sha256(key, std::string_view(small.data(), 16 + realm.size()));
+  }
   std::string data(reinterpret_cast<const char*>(first16), 16);
   data.append(realm);
   return crypto::hmac_sha256(key, data);

@@ -91,22 +91,45 @@ VerifyResult DigestVerifier::verify(const msg::Credentials& c, std::string_view 
   return r;
 }
 
+namespace {
+void append_challenge(std::string_view realm, std::string_view nonce, Algorithm a, bool stale, std::string& out) {
+  out.append("Digest realm=\"");
+  out.append(realm);
+  out.append("\", nonce=\"");
+  out.append(nonce);
+  out.append("\", algorithm=");
+  out.append(name(a));
+  out.append(", qop=\"auth,auth-int\"");
+  if (stale) out.append(", stale=true");
+}
+constexpr std::size_t kChallengeFixed = 96;  // the fixed text of one challenge, with room to spare
+}  // namespace
+
 std::vector<std::string> make_challenges(const NonceService& nonces, base::Random& rng, base::WallTime now,
                                          std::string_view realm, bool stale, std::span<const Algorithm> offered) {
   const std::string nonce = nonces.issue(now, rng, realm);
   std::vector<std::string> out;
+  out.reserve(offered.size());
   for (Algorithm a : offered) {
-    std::string v = "Digest realm=\"";
-    v.append(realm);
-    v.append("\", nonce=\"");
-    v.append(nonce);
-    v.append("\", algorithm=");
-    v.append(name(a));
-    v.append(", qop=\"auth,auth-int\"");
-    if (stale) v.append(", stale=true");
+    std::string v;
+    v.reserve(kChallengeFixed + realm.size() + nonce.size());
+    append_challenge(realm, nonce, a, stale, v);
     out.push_back(std::move(v));
   }
   return out;
+}
+
+void append_challenge_headers(const NonceService& nonces, base::Random& rng, base::WallTime now,
+                              std::string_view realm, bool stale, std::span<const Algorithm> offered,
+                              std::string_view header, std::string& out) {
+  const std::string nonce = nonces.issue(now, rng, realm);
+  out.reserve(out.size() + offered.size() * (kChallengeFixed + header.size() + realm.size() + nonce.size()));
+  for (Algorithm a : offered) {
+    out.append(header);
+    out.append(": ");
+    append_challenge(realm, nonce, a, stale, out);
+    out.append("\r\n");
+  }
 }
 
 }  // namespace warden::sip::auth

@@ -85,5 +85,10 @@ class DigestVerifier {
 
 std::vector<std::string> make_challenges(const NonceService& nonces, base::Random& rng, base::WallTime now,
                                          std::string_view realm, bool stale, std::span<const Algorithm> offered);
+// The same challenges as complete header lines ("`header`: Digest ...\r\n", one per algorithm,
+// one fresh nonce for all), appended to `out`: what a 401 or 407 carries, built in one buffer.
+void append_challenge_headers(const NonceService& nonces, base::Random& rng, base::WallTime now,
+                              std::string_view realm, bool stale, std::span<const Algorithm> offered,
+                              std::string_view header, std::string& out);
 
 }  // namespace warden::sip::auth

@@ -47,7 +47,15 @@ base::Result<std::uint64_t> TxnTable::create_server(const msg::Message& request,
   auto [key, inserted] = server_keys_.try_emplace(scratch_, id);
   if (!inserted) return base::Errc::InvalidArgument;
   ++next_id_;
-  if (count == per_source_.end()) count = per_source_.emplace(std::string(source), 0).first;
+  if (count == per_source_.end()) {
+    // Sources whose count fell to zero keep their entry (a busy source would otherwise be
+    // erased and inserted again for every request); they are swept when the table has doubled.
+    if (per_source_.size() >= sweep_sources_at_) {
+      std::erase_if(per_source_, [](const auto& e) { return e.second == 0; });
+      sweep_sources_at_ = std::max<std::size_t>(kMinSourceSweep, 2 * per_source_.size());
+    }
+    count = per_source_.emplace(std::string(source), 0).first;
+  }
   ++count->second;
   auto txn = std::make_unique<ServerTxn>(request, reliable, cfg_, now);
   servers_.emplace(id, ServerEntry{std::move(txn), &key->first, std::string(source), flow});
@@ -129,8 +137,7 @@ std::vector<TableAction> TxnTable::take_actions() {
       const State st = it->second.txn->state();
       if (it->second.counted && (terminated || (st != State::Trying && st != State::Proceeding))) {
         it->second.counted = false;
-        if (auto c = per_source_.find(it->second.source); c != per_source_.end() && --c->second == 0)
-          per_source_.erase(c);
+        if (auto c = per_source_.find(it->second.source); c != per_source_.end() && c->second > 0) --c->second;
       }
       if (!terminated) {
         schedule(id, it->second.txn->next_deadline());

@@ -60,6 +60,8 @@ class TxnTable {
 
   std::size_t size() const noexcept { return servers_.size() + clients_.size(); }
   std::size_t open_for_source(std::string_view source) const;
+  // Sources with a counter (some of them at zero, until the next sweep).
+  std::size_t sources_tracked() const noexcept { return per_source_.size(); }
 
  private:
   // Keys are looked up by string_view (built in scratch_, no allocation per look-up); the entry
@@ -95,6 +97,8 @@ class TxnTable {
   KeyMap server_keys_;
   KeyMap client_keys_;
   std::unordered_map<std::string, std::size_t, KeyHash, std::equal_to<>> per_source_;
+  static constexpr std::size_t kMinSourceSweep = 1024;
+  std::size_t sweep_sources_at_ = kMinSourceSweep;  // per_source_ size at which zero counts are dropped
   mutable std::string scratch_;  // the key being looked up
   using Entry = std::pair<TimePoint, std::uint64_t>;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> timers_;

@@ -82,6 +82,45 @@ TEST(TxnTable, PerSourceLimit) {
   EXPECT_EQ(table.open_for_source("203.0.113.9"), 3u);
 }
 
+TEST(TxnTable, SourcesWithNothingOpenAreSweptAsTheTableGrows) {
+  // A source whose transactions are all answered keeps its counter until the counters table
+  // has grown to a sweep point; many sources, one request each, never leave more than that.
+  ManualClock clock;
+  TxnTable table(TimerConfig{}, 2);
+  std::size_t most = 0;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string branch = "z9hG4bK-s" + std::to_string(i);
+    const std::string source = "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250);
+    auto req = parse(request("OPTIONS", branch));
+    auto id = table.create_server(*req, false, 1, source, clock.now());
+    ASSERT_TRUE(id);
+    EXPECT_EQ(table.open_for_source(source), 1u);
+    table.server(*id)->send_response(response(200, "OPTIONS", branch), 200, clock.now());
+    (void)table.take_actions();
+    EXPECT_EQ(table.open_for_source(source), 0u);
+    most = std::max(most, table.sources_tracked());
+  }
+  EXPECT_GT(most, 1000u);   // kept between requests...
+  EXPECT_LE(most, 1024u);   // ...and swept at the first sweep point, where every count was zero
+  // A source with open transactions survives the sweep and still meets its limit.
+  auto a = parse(request("OPTIONS", "z9hG4bK-keep-1"));
+  auto b = parse(request("OPTIONS", "z9hG4bK-keep-2"));
+  auto c = parse(request("OPTIONS", "z9hG4bK-keep-3"));
+  ASSERT_TRUE(table.create_server(*a, false, 1, "203.0.113.7", clock.now()));
+  ASSERT_TRUE(table.create_server(*b, false, 1, "203.0.113.7", clock.now()));
+  for (int i = 0; i < 2000; ++i) {
+    const std::string branch = "z9hG4bK-t" + std::to_string(i);
+    auto req = parse(request("OPTIONS", branch));
+    auto id = table.create_server(*req, false, 1, "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250),
+                                  clock.now());
+    ASSERT_TRUE(id);
+    table.server(*id)->send_response(response(200, "OPTIONS", branch), 200, clock.now());
+    (void)table.take_actions();
+  }
+  EXPECT_EQ(table.open_for_source("203.0.113.7"), 2u);
+  EXPECT_FALSE(table.create_server(*c, false, 1, "203.0.113.7", clock.now()));
+}
+
 TEST(TxnTable, ClientMatchingAndTimersThroughTheTable) {
   ManualClock clock;
   TxnTable table(TimerConfig{});
