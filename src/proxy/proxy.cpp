@@ -1000,9 +1000,12 @@ struct Proxy::Impl {
       return;
     }
     // Loop detection (§16.3 step 4): our Via with the same routing fingerprint.
-    const std::string hash = loop_hash(m);
+    // The fingerprint is computed only when one of the Vias is ours: most requests have none.
+    std::string hash;
     for (const auto& v : m.vias) {
-      if (v.branch.size() > 7 + hash.size() && v.branch.substr(7, hash.size()) == hash && via_is_ours(v)) {
+      if (!via_is_ours(v)) continue;
+      if (hash.empty()) hash = loop_hash(m);
+      if (v.branch.size() > 7 + hash.size() && v.branch.substr(7, hash.size()) == hash) {
         respond(sid, 482);
         return;
       }

@@ -345,6 +345,11 @@ TEST_F(ProxyTest, WrongPasswordUnknownUserAndDowngradeAreChallengedAgain) {
   deliver(kPhoneA, register_msg("mallory", "sip:m@x", 3, answer(ch, false, auth::Algorithm::Sha256, "mallory", "x", "REGISTER", "sip:example.test")));
   EXPECT_NE(find(take_slow(), kPhoneA, 401), nullptr);
   EXPECT_EQ(proxy_->stats().auth_failures, 2u);
+  // A failing source waits for a fresh challenge too: a REGISTER without credentials is not
+  // answered at once (the stateless challenge is for sources in good standing).
+  deliver(kPhoneA, register_msg("alice", "sip:alice@x", 40));
+  EXPECT_EQ(find(take(), kPhoneA, 401), nullptr);
+  EXPECT_NE(find(take_slow(), kPhoneA, 401), nullptr);
 
   // SHA-256 succeeds; afterwards an MD5 answer with the right password is refused.
   deliver(kPhoneA, register_msg("alice", "sip:alice@x", 4, answer(ch, false, auth::Algorithm::Sha256, "alice", "alice-secret", "REGISTER", "sip:example.test", "00000002")));
