@@ -145,6 +145,37 @@ TEST(Challenges, StrongestFirstAndParseable) {
   EXPECT_EQ(c.algorithm, "MD5");
 }
 
+TEST(Challenges, HeaderLinesCarryTheSameChallengesWithOneNonce) {
+  Fixture f;
+  const Algorithm offered[] = {Algorithm::Sha512_256, Algorithm::Sha256, Algorithm::Md5};
+  std::string out = "Kept: yes\r\n";
+  append_challenge_headers(f.nonces, f.rng, f.now, "example.test", false, offered, "Proxy-Authenticate", out);
+  ASSERT_TRUE(out.starts_with("Kept: yes\r\n"));  // appended, not replaced
+  std::vector<std::string> lines;
+  for (std::size_t pos = 11; pos < out.size();) {
+    const std::size_t end = out.find("\r\n", pos);
+    ASSERT_NE(end, std::string::npos) << "every line ends with CRLF";
+    lines.push_back(out.substr(pos, end - pos));
+    pos = end + 2;
+  }
+  ASSERT_EQ(lines.size(), 3u);
+  const char* names[] = {"SHA-512-256", "SHA-256", "MD5"};
+  std::string nonce;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view prefix = "Proxy-Authenticate: ";
+    ASSERT_TRUE(std::string_view(lines[i]).starts_with(prefix)) << lines[i];
+    msg::Challenge c;
+    ASSERT_TRUE(msg::parse_challenge(std::string_view(lines[i]).substr(prefix.size()), c)) << lines[i];
+    EXPECT_EQ(c.algorithm, names[i]);
+    EXPECT_EQ(c.realm, "example.test");
+    EXPECT_FALSE(c.stale);
+    EXPECT_EQ(c.qop, "auth,auth-int");
+    if (i == 0) nonce = std::string(c.nonce);
+    EXPECT_EQ(c.nonce, nonce);  // one nonce for the whole 401/407
+    EXPECT_EQ(f.nonces.check(c.nonce, f.now, "example.test"), NonceService::Check::Valid);
+  }
+}
+
 TEST(NonceCounter, BoundedMemory) {
   NonceCounter counter(3);
   for (int i = 0; i < 10; ++i) EXPECT_TRUE(counter.accept("n" + std::to_string(i), 1));
