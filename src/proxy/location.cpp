@@ -86,7 +86,7 @@ base::Result<void> Location::flush() {
     }
     for (const auto& aor : written) {
       auto it = by_aor_.find(aor);
-      if (it == by_aor_.end()) continue;  // removed since: its removal is queued as well
+      if (it == by_aor_.end()) continue;  // removed since (its removal is queued too) or expired
       for (const auto& b : it->second) {
         if (auto r = store_->put_binding(b); !r) return r;
       }
