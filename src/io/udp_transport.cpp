@@ -1,5 +1,6 @@
 #include "io/udp_transport.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -67,6 +68,7 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
       // reports nothing else): the rest is read later, since no new edge may come for it.
       if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && !closing;
       if (n == 0) return false;
+      delivering = true;
       for (int i = 0; i < n && !closing; ++i) {
         const std::size_t len = headers[i].msg_len;
         if ((headers[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 || len == 0 || len > options.max_datagram_bytes ||
@@ -80,10 +82,63 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
         msg.bytes = std::string_view(buffers[i].data(), len);
         sink.on_message(msg);
       }
+      delivering = false;
+      send_gathered();  // the answers to this batch leave before the next batch is read
       handled += static_cast<unsigned>(n);
       if (static_cast<unsigned>(n) < kBatch) return false;  // the socket is empty
     }
     return !closing;
+  }
+
+  // Loop thread. Held while a batch is delivered (drain sends it) or until the posted task
+  // runs after the loop's current work; sent at once when kGather are waiting.
+  void gather(const Endpoint& to, std::string bytes) {
+    if (closing || bytes.size() > options.max_datagram_bytes || to.family() != local.family()) {
+      ++unsent;
+      return;
+    }
+    gathered.push_back(Outgoing{to_asio<udp::endpoint>(to), std::move(bytes)});
+    if (gathered.size() >= kGather) {
+      send_gathered();
+    } else if (!delivering && !send_posted) {
+      send_posted = true;
+      asio::post(loop.context(), [self = shared_from_this()] {
+        self->send_posted = false;
+        self->send_gathered();
+      });
+    }
+  }
+
+  // sendmmsg() for everything gathered. A datagram the OS refuses is dropped (and counted); a
+  // full socket buffer is waited for, up to kFullWait, as a blocking send would.
+  void send_gathered() {
+    if (gathered.empty()) return;
+    std::array<mmsghdr, kGather> headers{};
+    std::array<iovec, kGather> iov{};
+    const std::size_t n = gathered.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      iov[i] = {gathered[i].bytes.data(), gathered[i].bytes.size()};
+      headers[i].msg_hdr.msg_name = gathered[i].to.data();
+      headers[i].msg_hdr.msg_namelen = static_cast<socklen_t>(gathered[i].to.size());
+      headers[i].msg_hdr.msg_iov = &iov[i];
+      headers[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int fd = socket.native_handle();
+    for (std::size_t sent = 0; sent < n && fd >= 0;) {
+      const int r = ::sendmmsg(fd, headers.data() + sent, static_cast<unsigned>(n - sent), 0);
+      if (r > 0) {
+        sent += static_cast<std::size_t>(r);
+        continue;
+      }
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd p{fd, POLLOUT, 0};
+        if (::poll(&p, 1, kFullWaitMs) > 0) continue;
+      }
+      ++unsent;  // this datagram is refused (or the buffer stayed full): the rest still go
+      ++sent;
+    }
+    gathered.clear();
   }
 
   static bool only_line_breaks(const std::vector<char>& buffer, std::size_t n) noexcept {
@@ -93,6 +148,7 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
     return true;
   }
   void shutdown() {
+    send_gathered();
     closing = true;
     std::error_code ignored;
     socket.close(ignored);
@@ -106,6 +162,18 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
   std::array<udp::endpoint, kBatch> senders;
   Endpoint local;
   bool closing = false;  // loop thread only
+
+  // What send_batched() holds until the end of the current batch (loop thread only).
+  static constexpr std::size_t kGather = 64;
+  static constexpr int kFullWaitMs = 1000;
+  struct Outgoing {
+    udp::endpoint to;
+    std::string bytes;
+  };
+  std::vector<Outgoing> gathered;
+  bool delivering = false;   // inside drain(), between recvmmsg() and send_gathered()
+  bool send_posted = false;  // a task to send what is gathered is queued
+  std::uint64_t unsent = 0;  // datagrams send_batched() dropped
 };
 
 base::Result<std::unique_ptr<UdpTransport>> UdpTransport::open(EventLoop& loop, runtime::TransportSink& sink,
@@ -154,6 +222,14 @@ base::Result<FlowId> UdpTransport::send(const Endpoint& to, std::string bytes) {
     impl->socket.send_to(asio::buffer(bytes), to_asio<udp::endpoint>(to), 0, ignored);
   });
   return runtime::kNoFlow;
+}
+
+void UdpTransport::send_batched(const Endpoint& to, std::string bytes) {
+  if (!impl_->loop.in_loop_thread()) {
+    (void)send(to, std::move(bytes));
+    return;
+  }
+  impl_->gather(to, std::move(bytes));
 }
 
 base::Result<void> UdpTransport::send(FlowId /*flow*/, std::string /*bytes*/) {

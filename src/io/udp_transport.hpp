@@ -11,7 +11,8 @@
 // Thread-safety and errors: as runtime::Transport. open() returns the OS error when the socket
 // cannot be bound. send() returns MessageTooLarge over `max_datagram_bytes`, InvalidArgument for
 // a destination of the other address family; on the loop thread it sends at once and returns
-// the OS error, elsewhere it posts the send and errors are dropped.
+// the OS error, elsewhere it posts the send and errors are dropped. send_batched() gathers
+// responses and sends them together (sendmmsg) at the end of each received batch.
 
 #include <memory>
 
@@ -38,6 +39,10 @@ class UdpTransport final : public runtime::Transport {
   runtime::Endpoint local_endpoint() const noexcept override;
   base::Result<runtime::FlowId> send(const runtime::Endpoint& to, std::string bytes) override;
   base::Result<void> send(runtime::FlowId flow, std::string bytes) override;
+  // On the loop thread: held until the batch of received datagrams being delivered has been
+  // handled (or until the loop's current task is done), then sent with the others in one
+  // sendmmsg(). Elsewhere: as send(), errors dropped.
+  void send_batched(const runtime::Endpoint& to, std::string bytes) override;
   base::Result<runtime::FlowId> connect(const runtime::Endpoint& to, std::string server_name) override;
   void close(runtime::FlowId /*flow*/) override {}
 

@@ -80,23 +80,66 @@ base::Result<void> Location::flush() {
   removed.swap(removed_);
   written.swap(written_);
   if (auto r = store_->begin(); !r) return r;
+  const bool was_rewriting = rewriting_;
+  const std::uint64_t mark = rewrite_mark_;
+  const std::size_t bucket = rewrite_bucket_, buckets = rewrite_buckets_;
   auto write_all = [&]() -> base::Result<void> {
+    std::size_t changes = 0;
     for (const auto& [aor, contact] : removed) {
       if (auto r = store_->remove_binding(aor, contact); !r) return r;
+      ++changes;
     }
     for (const auto& aor : written) {
       auto it = by_aor_.find(aor);
       if (it == by_aor_.end()) continue;  // removed since (its removal is queued too) or expired
       for (const auto& b : it->second) {
         if (auto r = store_->put_binding(b); !r) return r;
+        ++changes;
       }
     }
-    return {};
+    return rewrite_step(changes);
   };
   auto r = write_all();
   if (r) r = store_->commit();
-  if (!r) store_->rollback();
+  if (!r) {
+    store_->rollback();
+    // The pass's progress was not stored either.
+    rewriting_ = was_rewriting;
+    rewrite_mark_ = mark;
+    rewrite_bucket_ = bucket;
+    rewrite_buckets_ = buckets;
+  }
   return r;
+}
+
+// Inside flush()'s transaction, after its own changes.
+base::Result<void> Location::rewrite_step(std::size_t own_changes) {
+  if (!rewriting_) {
+    if (store_->binding_log_changes() + own_changes <= kRewriteFactor * count_ + kRewriteSlack) return {};
+    auto mark = store_->binding_log_mark();
+    if (!mark) return base::Result<void>(mark.error());
+    rewriting_ = true;
+    rewrite_mark_ = *mark;
+    rewrite_bucket_ = 0;
+    rewrite_buckets_ = by_aor_.bucket_count();
+  }
+  if (by_aor_.bucket_count() != rewrite_buckets_) {
+    rewrite_bucket_ = 0;  // rehashed: the buckets hold other AoRs now
+    rewrite_buckets_ = by_aor_.bucket_count();
+  }
+  const std::size_t step = std::max(kRewriteStep, 2 * own_changes);
+  for (std::size_t put = 0; put < step && rewrite_bucket_ < rewrite_buckets_; ++rewrite_bucket_) {
+    for (auto it = by_aor_.begin(rewrite_bucket_); it != by_aor_.end(rewrite_bucket_); ++it) {
+      for (const auto& b : it->second) {
+        if (auto r = store_->put_binding(b); !r) return r;
+        ++put;
+      }
+    }
+  }
+  if (rewrite_bucket_ < rewrite_buckets_) return {};
+  if (auto r = store_->drop_binding_log_before(rewrite_mark_); !r) return r;
+  rewriting_ = false;
+  return {};
 }
 
 std::size_t Location::purge(std::int64_t now) {

@@ -4,7 +4,8 @@
 // flush() commits everything queued in one transaction (group commit). The registrar's
 // caller answers a REGISTER only after the flush that carried its change, so a crash after
 // the 200 OK loses nothing. At start the bindings that have not expired are loaded.
-// Expired bindings are dropped lazily on look-up and by purge().
+// Expired bindings are dropped lazily on look-up and by purge(). The store's log of changes is
+// kept short by rewriting the live bindings now and then (see rewrite_step).
 // Thread-safety: none; owned by the proxy's event-loop thread.
 // Errors: apply() returns the Store's error; the in-memory state is then left unchanged.
 
@@ -60,6 +61,27 @@ class Location {
   // before the flush ends up stored.
   std::vector<std::pair<std::string, std::string>> removed_;  // (aor, contact)
   std::vector<std::string> written_;                           // aor
+
+  // The store's log of binding changes grows with every flush. Once it holds more than
+  // kRewriteFactor times the live bindings (plus kRewriteSlack), a rewrite begins: from then on
+  // each flush also puts the bindings of the next AoRs, bucket by bucket of by_aor_, at least
+  // kRewriteStep of them and twice as many as the flush's own changes, so the pass ends
+  // before the log has grown much. When every bucket has been visited, the records written
+  // before the pass began are dropped (Store::drop_binding_log_before). An AoR added during
+  // the pass has its own records after the mark. If by_aor_ rehashes, the pass starts over
+  // from bucket 0 with the same mark.
+  static constexpr std::uint64_t kRewriteFactor = 3;
+  static constexpr std::uint64_t kRewriteSlack = 4096;
+  static constexpr std::size_t kRewriteStep = 64;
+  base::Result<void> rewrite_step(std::size_t own_changes);
+  bool rewriting_ = false;
+  std::uint64_t rewrite_mark_ = 0;
+  std::size_t rewrite_bucket_ = 0;   // next bucket of by_aor_ to put
+  std::size_t rewrite_buckets_ = 0;  // by_aor_.bucket_count() when the pass (re)started
+
+ public:
+  // For tests: whether a rewrite pass is under way.
+  bool rewriting() const noexcept { return rewriting_; }
 };
 
 }  // namespace warden::proxy

@@ -500,9 +500,16 @@ struct Proxy::Impl {
     return id;
   }
 
-  base::Result<void> send_to(Peer& p, std::string bytes) {
+  // `batched`: a response, whose loss the client's retransmission covers (RFC 3261 §17.2):
+  // over UDP it goes out with the other answers to the same batch of datagrams, and a send
+  // error is not reported (Transport::send_batched).
+  base::Result<void> send_to(Peer& p, std::string bytes, bool batched = false) {
     runtime::Transport* t = transport(p.kind);
     if (t == nullptr) return base::Errc::InvalidArgument;
+    if (batched && p.kind == TransportKind::Udp) {
+      t->send_batched(p.endpoint, std::move(bytes));
+      return {};
+    }
     if (runtime::is_stream(p.kind) && p.flow != runtime::kNoFlow) {
       auto r = t->send(p.flow, bytes);
       if (r) return {};
@@ -570,7 +577,7 @@ struct Proxy::Impl {
     o.extra_headers = extra;
     msg::build_response(m, o, out);
     Peer p = reply_peer(in);
-    (void)send_to(p, std::move(out));
+    (void)send_to(p, std::move(out), true);
     out = std::string();
   }
 
@@ -689,7 +696,7 @@ struct Proxy::Impl {
       case txn::Action::Kind::Send: {
         auto it = peers.find(a.flow);
         if (it == peers.end()) return;
-        auto r = send_to(it->second, std::move(a.action.bytes));
+        auto r = send_to(it->second, std::move(a.action.bytes), !a.client);
         if (!r) {
           if (a.client) {
             if (auto* ct = table.client(a.txn_id)) ct->on_transport_error(clock.now());
@@ -762,7 +769,7 @@ struct Proxy::Impl {
           build_stateless_error(in.bytes, v.status, v.reason, tag, {}, out)) {
         counters.stateless_errors++;
         Peer p{in.kind, in.flow, in.remote, {}};
-        (void)send_to(p, std::move(out));
+        (void)send_to(p, std::move(out), true);
         out = std::string();
       } else {
         counters.dropped++;
@@ -1583,7 +1590,7 @@ struct Proxy::Impl {
     }
     if (shield && shield->tarpit(current_address, now) > base::Duration::zero()) return false;
     Peer reply = reply_peer(in);
-    (void)send_to(reply, challenge_response(false, realm, false));
+    (void)send_to(reply, challenge_response(false, realm, false), true);
     return true;
   }
 
@@ -2348,7 +2355,7 @@ struct Proxy::Impl {
     std::string bytes;
     strip_top_via(m, bytes);
     Peer p{hop->kind, runtime::kNoFlow, hop->endpoint, {}};
-    (void)send_to(p, std::move(bytes));
+    (void)send_to(p, std::move(bytes), true);
   }
 
   // `may_fail_over`: a timeout or transport failure, after which a located target's branch

@@ -77,6 +77,13 @@ class Transport {
   virtual base::Result<FlowId> send(const Endpoint& to, std::string bytes) = 0;
   // Sends on an open flow. UnknownFlow if it is closed; NotSupported on UDP.
   virtual base::Result<void> send(FlowId flow, std::string bytes) = 0;
+  // Sends one message whose failure nobody needs to hear about (a response over UDP: RFC 3261
+  // §17.2 has the client retransmit its request if the response is lost). A transport may
+  // hold it for a moment to send it with others: UdpTransport gathers, on its loop thread, what
+  // is sent while it delivers a batch of datagrams (or in one run of the loop's other work) and
+  // sends them with one system call. Errors, including the synchronous refusals of send(), are
+  // dropped as a lost datagram would be.
+  virtual void send_batched(const Endpoint& to, std::string bytes) { (void)send(to, std::move(bytes)); }
   // Opens a connection to `to`; TLS verifies the certificate against `server_name` (a DNS
   // name, sent as SNI, or an IP literal). Messages sent before it is open are queued.
   virtual base::Result<FlowId> connect(const Endpoint& to, std::string server_name) = 0;

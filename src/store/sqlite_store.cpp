@@ -2,9 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <iterator>
+#include <map>
 
 #include "base/error.hpp"
+#include "store/binding_log.hpp"
 
 namespace warden::store {
 
@@ -41,6 +44,10 @@ class Stmt {
     sqlite3_bind_double(s_, i, v);
     return *this;
   }
+  Stmt& blob(int i, std::string_view v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   int step() { return sqlite3_step(s_); }
   std::string col_text(int i) {
     const auto* p = sqlite3_column_text(s_, i);
@@ -48,6 +55,12 @@ class Stmt {
                                                        static_cast<std::size_t>(sqlite3_column_bytes(s_, i)));
   }
   std::int64_t col_int(int i) { return sqlite3_column_int64(s_, i); }
+  // Valid until the next step() or the end of this Stmt.
+  std::string_view col_blob(int i) {
+    const void* p = sqlite3_column_blob(s_, i);
+    const int n = sqlite3_column_bytes(s_, i);
+    return p == nullptr || n <= 0 ? std::string_view() : std::string_view(static_cast<const char*>(p), static_cast<std::size_t>(n));
+  }
   double col_real(int i) { return sqlite3_column_double(s_, i); }
 
  private:
@@ -119,6 +132,17 @@ INSERT INTO bindings_v3 (aor, contact, call_id, cseq, expires_at, q, path, recei
 DROP TABLE bindings;
 ALTER TABLE bindings_v3 RENAME TO bindings;
 )sql",
+    // 3 -> 4: registrations as a log of changes, one record per commit (store/binding_log.hpp):
+    // a group commit appends a page or two instead of rewriting a page per binding. The rows of
+    // `bindings` are copied into it, and the table dropped, by SqliteStore::bindings_to_log()
+    // in the same transaction.
+    R"sql(
+CREATE TABLE binding_log (
+  seq INTEGER PRIMARY KEY,
+  changes INTEGER NOT NULL,
+  record BLOB NOT NULL
+);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -145,6 +169,9 @@ base::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& 
       !r)
     return r.error();
   if (auto r = s->migrate(); !r) return r.error();
+  auto changes = s->count_log_changes();
+  if (!changes) return changes.error();
+  s->log_changes_ = *changes;
   return s;
 }
 
@@ -161,14 +188,50 @@ base::Result<void> SqliteStore::migrate() {
   if (*version > kSchemaVersion) return base::Errc::InvalidArgument;
   for (int v = *version; v < kSchemaVersion; ++v) {
     // Each step and its version number commit together, or not at all.
-    const std::string step = std::string("BEGIN IMMEDIATE;") + kMigrations[v] +
-                             "PRAGMA user_version = " + std::to_string(v + 1) + "; COMMIT;";
-    if (auto r = exec(step.c_str()); !r) {
-      rollback();
+    const std::string step = std::string("BEGIN IMMEDIATE;") + kMigrations[v] + "PRAGMA user_version = " +
+                             std::to_string(v + 1) + ";";
+    auto r = exec(step.c_str());
+    if (r && v == 3) r = bindings_to_log();
+    if (r) r = exec("COMMIT");
+    if (!r) {
+      pending_.clear();
+      (void)exec("ROLLBACK");
       return r.error();
     }
   }
   return {};
+}
+
+// Migration 3 -> 4: the rows of the old `bindings` table become put changes in the log,
+// kChunk to a record, and the table goes. Inside the migration's transaction.
+base::Result<void> SqliteStore::bindings_to_log() {
+  static constexpr std::uint32_t kChunk = 4096;
+  {
+    Stmt s(db_, "SELECT aor, contact, call_id, cseq, expires_at, q, path, received, instance FROM bindings");
+    if (!s.ok()) return base::Errc::Io;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      Binding b;
+      b.aor = s.col_text(0);
+      b.contact = s.col_text(1);
+      b.call_id = s.col_text(2);
+      b.cseq = static_cast<std::uint32_t>(s.col_int(3));
+      b.expires_at = s.col_int(4);
+      b.q = s.col_real(5);
+      b.path = s.col_text(6);
+      b.received = s.col_text(7);
+      b.instance = s.col_text(8);
+      if (auto r = pending_.put(b); !r) return r;
+      if (pending_.count() >= kChunk) {
+        if (auto r = write_pending(); !r) return r;
+        pending_.clear();
+      }
+    }
+    if (rc != SQLITE_DONE) return base::Errc::Io;
+  }
+  if (auto r = write_pending(); !r) return r;
+  pending_.clear();
+  return exec("DROP TABLE bindings");
 }
 
 // BEGIN and COMMIT run once per group commit: prepared once and kept, rather than compiled
@@ -179,11 +242,20 @@ base::Result<void> SqliteStore::begin() {
   return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);
 }
 base::Result<void> SqliteStore::commit() {
+  // The transaction's binding changes, as one record.
+  if (auto r = write_pending(); !r) return r;
   Stmt s(prepared("COMMIT"));
   if (!s.ok()) return base::Errc::Io;
-  return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+  if (s.step() != SQLITE_DONE) return base::Errc::Io;
+  log_changes_ += pending_.count();
+  pending_.clear();
+  return {};
 }
-void SqliteStore::rollback() { (void)exec("ROLLBACK"); }
+void SqliteStore::rollback() {
+  pending_.clear();
+  (void)exec("ROLLBACK");
+  if (auto n = count_log_changes()) log_changes_ = *n;
+}
 
 SqliteStore::~SqliteStore() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
@@ -291,57 +363,112 @@ base::Result<std::vector<User>> SqliteStore::list_users() {
   return out;
 }
 
+// Binding changes go into pending_, which becomes one binding_log record: at commit() inside
+// a transaction, at once outside one.
 base::Result<void> SqliteStore::put_binding(const Binding& b) {
-  Stmt s(prepared(
-         "INSERT OR REPLACE INTO bindings (aor, contact, call_id, cseq, expires_at, q, path, received, instance) "
-         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
-  if (!s.ok()) return base::Errc::Io;
-  s.text(1, b.aor).text(2, b.contact).text(3, b.call_id).integer(4, b.cseq).integer(5, b.expires_at).real(6, b.q);
-  s.text(7, b.path).text(8, b.received).text(9, b.instance);
-  return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+  if (auto r = pending_.put(b); !r) return r;
+  return in_transaction() ? base::Result<void>() : write_pending();
 }
 
 base::Result<void> SqliteStore::remove_binding(std::string_view aor, std::string_view contact) {
-  Stmt s(prepared("DELETE FROM bindings WHERE aor = ?1 AND contact = ?2"));
-  if (!s.ok()) return base::Errc::Io;
-  s.text(1, aor).text(2, contact);
-  return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+  if (auto r = pending_.remove(aor, contact); !r) return r;
+  return in_transaction() ? base::Result<void>() : write_pending();
 }
 
 base::Result<void> SqliteStore::remove_bindings(std::string_view aor) {
-  Stmt s(db_, "DELETE FROM bindings WHERE aor = ?1");
+  if (auto r = pending_.remove_all(aor); !r) return r;
+  return in_transaction() ? base::Result<void>() : write_pending();
+}
+
+bool SqliteStore::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+// Appends pending_ as one record. On success it is counted in log_changes_ once committed:
+// at once outside a transaction, by commit() inside one.
+base::Result<void> SqliteStore::write_pending() {
+  if (pending_.empty()) return {};
+  Stmt s(prepared("INSERT INTO binding_log (changes, record) VALUES (?1, ?2)"));
   if (!s.ok()) return base::Errc::Io;
-  s.text(1, aor);
-  return s.step() == SQLITE_DONE ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+  s.integer(1, pending_.count()).blob(2, pending_.bytes());
+  const bool ok = s.step() == SQLITE_DONE;
+  if (!in_transaction()) {
+    if (ok) log_changes_ += pending_.count();
+    pending_.clear();
+  }
+  return ok ? base::Result<void>() : base::Result<void>(base::Errc::Io);
+}
+
+base::Result<std::uint64_t> SqliteStore::count_log_changes() {
+  Stmt s(db_, "SELECT coalesce(sum(changes), 0) FROM binding_log");
+  if (!s.ok() || s.step() != SQLITE_ROW) return base::Errc::Io;
+  return static_cast<std::uint64_t>(s.col_int(0));
+}
+
+base::Result<std::uint64_t> SqliteStore::binding_log_mark() {
+  // seq is the rowid: a new record gets the largest plus one, so every record written after
+  // this call has seq >= the mark, and every earlier one (committed or pending) is either
+  // below it or pending (then written at the mark or after: kept, which is safe).
+  Stmt s(prepared("SELECT coalesce(max(seq), 0) + 1 FROM binding_log"));
+  if (!s.ok() || s.step() != SQLITE_ROW) return base::Errc::Io;
+  return static_cast<std::uint64_t>(s.col_int(0));
+}
+
+base::Result<void> SqliteStore::drop_binding_log_before(std::uint64_t mark) {
+  std::int64_t dropped = 0;
+  {
+    Stmt s(db_, "SELECT coalesce(sum(changes), 0) FROM binding_log WHERE seq < ?1");
+    if (!s.ok()) return base::Errc::Io;
+    s.integer(1, static_cast<std::int64_t>(mark));
+    if (s.step() != SQLITE_ROW) return base::Errc::Io;
+    dropped = s.col_int(0);
+  }
+  Stmt del(db_, "DELETE FROM binding_log WHERE seq < ?1");
+  if (!del.ok()) return base::Errc::Io;
+  del.integer(1, static_cast<std::int64_t>(mark));
+  if (del.step() != SQLITE_DONE) return base::Errc::Io;
+  // Inside a transaction this is undone by rollback(), which counts the log again.
+  const auto d = static_cast<std::uint64_t>(dropped);
+  log_changes_ = log_changes_ > d ? log_changes_ - d : 0;
+  return {};
 }
 
 base::Result<std::vector<Binding>> SqliteStore::load_bindings(std::int64_t now) {
-  {
-    Stmt del(db_, "DELETE FROM bindings WHERE expires_at <= ?1");
-    if (!del.ok()) return base::Errc::Io;
-    del.integer(1, now);
-    if (del.step() != SQLITE_DONE) return base::Errc::Io;
-  }
-  Stmt s(db_,
-         "SELECT aor, contact, call_id, cseq, expires_at, q, path, received, instance FROM bindings "
-         "ORDER BY aor, q DESC, contact");
+  // Replays the log in order. Keyed by (aor, contact), so the map's order is the one promised
+  // but for q, sorted below.
+  std::map<std::pair<std::string, std::string>, Binding, std::less<>> live;
+  Stmt s(db_, "SELECT record FROM binding_log ORDER BY seq");
   if (!s.ok()) return base::Errc::Io;
-  std::vector<Binding> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    Binding b;
-    b.aor = s.col_text(0);
-    b.contact = s.col_text(1);
-    b.call_id = s.col_text(2);
-    b.cseq = static_cast<std::uint32_t>(s.col_int(3));
-    b.expires_at = s.col_int(4);
-    b.q = s.col_real(5);
-    b.path = s.col_text(6);
-    b.received = s.col_text(7);
-    b.instance = s.col_text(8);
-    out.push_back(std::move(b));
+    auto changes = decode_record(s.col_blob(0));
+    if (!changes) return base::Errc::Io;  // damaged: refuse rather than start without its bindings
+    for (auto& c : *changes) {
+      Binding& b = c.binding;
+      switch (c.kind) {
+        case BindingChange::Kind::Put: {
+          auto key = std::make_pair(b.aor, b.contact);
+          live.insert_or_assign(std::move(key), std::move(b));
+          break;
+        }
+        case BindingChange::Kind::Remove:
+          live.erase(std::make_pair(b.aor, b.contact));
+          break;
+        case BindingChange::Kind::RemoveAll:
+          live.erase(live.lower_bound(std::make_pair(b.aor, std::string())),
+                     live.lower_bound(std::make_pair(b.aor + '\0', std::string())));
+          break;
+      }
+    }
   }
   if (rc != SQLITE_DONE) return base::Errc::Io;
+  std::vector<Binding> out;
+  out.reserve(live.size());
+  for (auto& [key, b] : live) {
+    if (b.expires_at > now) out.push_back(std::move(b));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Binding& a, const Binding& b) {
+    if (a.aor != b.aor) return a.aor < b.aor;
+    return a.q > b.q;
+  });
   return out;
 }
 

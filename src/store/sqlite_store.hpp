@@ -1,7 +1,7 @@
 #pragma once
 // The embedded Store: one SQLite file in WAL mode with synchronous=NORMAL, so every committed
 // write survives the process being killed (kill -9); only a power cut may lose the last
-// moments. The schema is created on first open and versioned with PRAGMA user_version; an
+// moments. Registrations are a log of changes, one record per commit (binding_log.hpp). The schema is created on first open and versioned with PRAGMA user_version; an
 // older database is migrated on open, a newer one is refused (InvalidArgument).
 // Thread-safety: one thread at a time (the connection is not shared).
 
@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "store/binding_log.hpp"
 #include "store/store.hpp"
 
 struct sqlite3;
@@ -34,6 +35,9 @@ class SqliteStore final : public Store {
   base::Result<void> remove_binding(std::string_view aor, std::string_view contact) override;
   base::Result<void> remove_bindings(std::string_view aor) override;
   base::Result<std::vector<Binding>> load_bindings(std::int64_t now) override;
+  std::uint64_t binding_log_changes() const override { return log_changes_; }
+  base::Result<std::uint64_t> binding_log_mark() override;
+  base::Result<void> drop_binding_log_before(std::uint64_t mark) override;
   base::Result<void> put_ban(const Ban& b) override;
   base::Result<void> remove_ban(std::string_view address) override;
   base::Result<std::vector<Ban>> load_bans(std::int64_t now) override;
@@ -53,8 +57,15 @@ class SqliteStore final : public Store {
   // the address of its SQL text, which must be a string literal.
   sqlite3_stmt* prepared(const char* sql);
 
+  bool in_transaction() const;
+  base::Result<void> write_pending();
+  base::Result<std::uint64_t> count_log_changes();
+  base::Result<void> bindings_to_log();
+
   sqlite3* db_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  BindingRecordWriter pending_;    // binding changes not yet written (binding_log.hpp)
+  std::uint64_t log_changes_ = 0;  // changes in the committed log
 };
 
 }  // namespace warden::store

@@ -68,8 +68,23 @@ class Store {
   virtual base::Result<void> put_binding(const Binding& b) = 0;
   virtual base::Result<void> remove_binding(std::string_view aor, std::string_view contact) = 0;
   virtual base::Result<void> remove_bindings(std::string_view aor) = 0;
-  // Every binding that expires after `now` (Unix seconds); expired ones are deleted.
+  // Every binding that expires after `now` (Unix seconds), ordered by aor, then highest q
+  // first, then contact; expired ones are left out.
   virtual base::Result<std::vector<Binding>> load_bindings(std::int64_t now) = 0;
+
+  // Bindings may be kept as a log of changes (SqliteStore: one record per commit), which grows
+  // with every change until its older records are dropped. Whoever holds the live bindings
+  // (proxy::Location) does that now and then:
+  //   mark = binding_log_mark();  then put_binding() every binding live at that moment, in any
+  //   number of transactions;  then drop_binding_log_before(mark).
+  // Changes in the log; compared with the live bindings, it says when that is worth doing.
+  virtual std::uint64_t binding_log_changes() const = 0;
+  // Where the next change will be written.
+  virtual base::Result<std::uint64_t> binding_log_mark() = 0;
+  // Drops what was written before `mark`. Only correct once every binding live at the mark has
+  // been put or removed since.
+  virtual base::Result<void> drop_binding_log_before(std::uint64_t mark) = 0;
+
   // Inserts or replaces the ban of `b.address`.
   virtual base::Result<void> put_ban(const Ban& b) = 0;
   // Removes the ban of `address`; removing one that is not there is not an error.

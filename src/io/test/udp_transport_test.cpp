@@ -128,6 +128,77 @@ TEST(UdpTransport, ABurstIsReadWholeInOrderWithEachSender) {
   for (int fd : senders) ::close(fd);
 }
 
+// Answers given with send_batched() while a batch of datagrams is delivered leave together
+// once the batch is handled: none has reached the client while the batch is still being read,
+// and all of them arrive, in order. Outside a batch (a posted task, another thread) they go out
+// too; one over the size limit is dropped.
+TEST(UdpTransport, BatchedAnswersLeaveAfterTheBatchInOrder) {
+  EventLoop loop;  // not started yet: the requests wait in the socket and are read as one batch
+  TestSink sink;
+  UdpOptions o;
+  o.max_datagram_bytes = 1000;
+  auto udp = UdpTransport::open(loop, sink, o);
+  ASSERT_TRUE(udp.ok());
+  const runtime::Endpoint to = (*udp)->local_endpoint();
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_port = htons(to.port());
+  dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const int client = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(client, 0);
+  timeval tv{5, 0};
+  ASSERT_EQ(::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+  constexpr int kCount = 6;  // fewer than one recvmmsg() batch
+  for (int i = 1; i <= kCount; ++i) {
+    const std::string req = test::options_request(i);
+    ASSERT_EQ(::sendto(client, req.data(), req.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst),
+              static_cast<ssize_t>(req.size()));
+  }
+  std::vector<bool> client_had_answer;  // loop thread, while the batch is delivered
+  sink.on_received = [&](const test::Received& r) {
+    char probe[2048];
+    client_had_answer.push_back(::recv(client, probe, sizeof probe, MSG_DONTWAIT | MSG_PEEK) >= 0);
+    (*udp)->send_batched(r.remote, "answer " + r.bytes.substr(r.bytes.find("CSeq:")));
+  };
+  loop.start();
+  ASSERT_TRUE(sink.wait_messages(kCount));
+  std::vector<std::string> answers;
+  char buf[2048];
+  for (int i = 0; i < kCount; ++i) {
+    const ssize_t n = ::recv(client, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0) << "answer " << i + 1 << " missing";
+    answers.emplace_back(buf, static_cast<std::size_t>(n));
+  }
+  const auto got = sink.messages();
+  for (int i = 0; i < kCount; ++i) {
+    const std::string& req = got[static_cast<std::size_t>(i)].bytes;
+    EXPECT_EQ(answers[static_cast<std::size_t>(i)], "answer " + req.substr(req.find("CSeq:")));
+  }
+  loop.run_sync([&] { EXPECT_EQ(client_had_answer, std::vector<bool>(kCount, false)); });
+
+  // A posted task's answers, an oversized one (dropped), one from this thread.
+  sink.on_received = nullptr;
+  sockaddr_in self{};
+  socklen_t len = sizeof self;
+  ASSERT_EQ(::getsockname(client, reinterpret_cast<sockaddr*>(&self), &len), 0);
+  const auto client_end = runtime::Endpoint::loopback_v4(ntohs(self.sin_port));
+  loop.run_sync([&] {
+    (*udp)->send_batched(client_end, "later 1");
+    (*udp)->send_batched(client_end, std::string(1001, 'x'));
+    (*udp)->send_batched(client_end, "later 2");
+  });
+  auto expect_next = [&](const std::string& want) {
+    const ssize_t n = ::recv(client, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0) << want;
+    EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)), want);
+  };
+  expect_next("later 1");
+  expect_next("later 2");
+  (*udp)->send_batched(client_end, "from another thread");
+  expect_next("from another thread");
+  ::close(client);
+}
+
 TEST(UdpTransport, ReusePortLetsOneSocketPerLoopShareAPort) {
   EventLoop loop1, loop2, client_loop;
   loop1.start();

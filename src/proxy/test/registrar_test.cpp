@@ -180,6 +180,84 @@ TEST_F(RegistrarTest, BindingsSurviveInTheStoreAndExpire) {
   EXPECT_EQ(later.binding_count(), 0u);
 }
 
+// The store keeps bindings as a log of changes, which Location rewrites as it grows: a pass
+// starts once the log holds more than 3 x the live bindings + 4096 changes, puts the AoRs a few
+// dozen per flush, and at its end drops what came before it. A pass during which AoRs are
+// removed and so many are added that the table rehashes ends the same way. After each, a
+// Location loaded afresh from the store holds exactly what memory holds.
+TEST_F(RegistrarTest, TheStoresLogIsRewrittenAsItGrows) {
+  auto aor_of = [](const std::string& user) { return std::string("sip:").append(user).append("@example.test"); };
+  auto set = [&](const std::string& user, std::uint32_t cseq) {
+    store::Binding b;
+    b.aor = aor_of(user);
+    b.contact = std::string("sip:").append(user).append("@192.0.2.1");
+    b.call_id = std::string("c-").append(user);
+    b.cseq = cseq;
+    b.expires_at = kNow + 3600;
+    location_->apply(b.aor, {b});
+  };
+  auto same_after_reload = [&](const std::vector<std::string>& users) {
+    Location fresh(store_.get());
+    ASSERT_TRUE(fresh.load(kNow));
+    EXPECT_EQ(fresh.binding_count(), location_->binding_count());
+    for (const auto& u : users) {
+      const std::string aor = aor_of(u);
+      const auto& want = location_->lookup(aor, kNow);
+      const auto& got = fresh.lookup(aor, kNow);
+      ASSERT_EQ(got.size(), want.size()) << aor;
+      if (!want.empty()) {
+        EXPECT_EQ(got[0].cseq, want[0].cseq) << aor;
+      }
+    }
+  };
+  auto name = [](char prefix, int i) {
+    std::string s(1, prefix);
+    s += std::to_string(i);
+    return s;
+  };
+  std::vector<std::string> users;
+  for (int i = 0; i < 300; ++i) users.push_back(name('u', i));
+  std::uint32_t cseq = 1;
+  // Refreshes, 30 AoRs to a flush, until the log is long enough for a pass.
+  auto refresh_until_rewriting = [&] {
+    for (int flushes = 0; !location_->rewriting() && flushes < 1000; ++flushes) {
+      for (int k = 0; k < 30; ++k) set(users[static_cast<std::size_t>((flushes * 30 + k) % 300)], ++cseq);
+      ASSERT_TRUE(location_->flush());
+    }
+    ASSERT_TRUE(location_->rewriting());
+  };
+  for (const auto& u : users) set(u, cseq);
+  ASSERT_TRUE(location_->flush());
+  EXPECT_FALSE(location_->rewriting());
+  refresh_until_rewriting();
+  EXPECT_GT(store_->binding_log_changes(), 3u * 300u + 4096u);
+  int flushes = 0;
+  for (; location_->rewriting() && flushes < 100; ++flushes) {
+    for (int k = 0; k < 30; ++k) set(users[static_cast<std::size_t>(k)], ++cseq);
+    ASSERT_TRUE(location_->flush());
+  }
+  EXPECT_FALSE(location_->rewriting());
+  EXPECT_GT(flushes, 1);  // a few dozen AoRs a flush, not all at once
+  EXPECT_LT(store_->binding_log_changes(), 1500u);
+  same_after_reload(users);
+
+  refresh_until_rewriting();
+  for (int i = 0; i < 10; ++i) location_->apply(aor_of(name('u', i)), {});
+  for (int i = 0; i < 500; ++i) {
+    users.push_back(name('n', i));
+    set(users.back(), ++cseq);
+  }
+  ASSERT_TRUE(location_->flush());
+  for (flushes = 0; location_->rewriting() && flushes < 100; ++flushes) {
+    set("n0", ++cseq);
+    ASSERT_TRUE(location_->flush());
+  }
+  EXPECT_FALSE(location_->rewriting());
+  EXPECT_EQ(location_->binding_count(), 790u);
+  EXPECT_LT(store_->binding_log_changes(), 3000u);
+  same_after_reload(users);
+}
+
 TEST(Registrar, CanonicalAorLowercasesTheHostOnly) {
   EXPECT_EQ(canonical_aor("Alice", "Example.TEST"), "sip:Alice@example.test");
   EXPECT_EQ(date_header(0), "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\n");

@@ -135,6 +135,135 @@ TEST(SqliteStore, GroupCommitAndRollback) {
   EXPECT_FALSE(db.commit());  // nothing open
 }
 
+namespace {
+void exec_raw(const std::string& path, const char* sql);  // below
+
+std::int64_t count_rows(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
+  std::int64_t n = -1;
+  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+}  // namespace
+
+// The bindings are a log: a transaction's changes are one record, a rollback writes none, and
+// after a rewrite (mark, put every live binding, drop what came before the mark) the log holds
+// just the live bindings and still loads the same. A drop undone by a rollback is undone in
+// the count of changes too.
+TEST(SqliteStore, BindingLogOneRecordPerCommitAndRewrite) {
+  const std::string path = temp_db("log.db");
+  auto s = SqliteStore::open(path);
+  ASSERT_TRUE(s);
+  auto& db = **s;
+  Binding b{"sip:carol@example.test", "", "cid", 1, 5000, 1.0, "", "", ""};
+  ASSERT_TRUE(db.begin());
+  for (int i = 0; i < 20; ++i) {
+    b.contact = "sip:carol@192.0.2." + std::to_string(i);
+    ASSERT_TRUE(db.put_binding(b));
+  }
+  ASSERT_TRUE(db.remove_binding(b.aor, "sip:carol@192.0.2.0"));
+  ASSERT_TRUE(db.commit());
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM binding_log"), 1);
+  EXPECT_EQ(db.binding_log_changes(), 21u);
+  ASSERT_TRUE(db.begin());
+  ASSERT_TRUE(db.put_binding(b));
+  db.rollback();
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM binding_log"), 1);
+  EXPECT_EQ(db.binding_log_changes(), 21u);
+  for (int round = 0; round < 3; ++round) {  // the same bindings refreshed, one commit each
+    ASSERT_TRUE(db.begin());
+    for (int i = 1; i < 20; ++i) {
+      b.contact = "sip:carol@192.0.2." + std::to_string(i);
+      b.cseq = static_cast<std::uint32_t>(2 + round);
+      ASSERT_TRUE(db.put_binding(b));
+    }
+    ASSERT_TRUE(db.commit());
+  }
+  EXPECT_EQ(db.binding_log_changes(), 21u + 3 * 19u);
+  auto before = db.load_bindings(0);
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->size(), 19u);
+
+  auto mark = db.binding_log_mark();
+  ASSERT_TRUE(mark);
+  ASSERT_TRUE(db.begin());
+  ASSERT_TRUE(db.drop_binding_log_before(*mark));
+  db.rollback();  // undone: nothing lost, and the count is right again
+  EXPECT_EQ(db.binding_log_changes(), 21u + 3 * 19u);
+  EXPECT_EQ(db.load_bindings(0)->size(), 19u);
+
+  ASSERT_TRUE(db.begin());
+  for (const auto& live : *before) ASSERT_TRUE(db.put_binding(live));
+  ASSERT_TRUE(db.commit());
+  ASSERT_TRUE(db.begin());
+  ASSERT_TRUE(db.drop_binding_log_before(*mark));
+  ASSERT_TRUE(db.commit());
+  EXPECT_EQ(db.binding_log_changes(), 19u);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM binding_log"), 1);
+  auto after = db.load_bindings(0);
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->size(), 19u);
+  for (std::size_t i = 0; i < after->size(); ++i) {
+    EXPECT_EQ((*after)[i].contact, (*before)[i].contact);
+    EXPECT_EQ((*after)[i].cseq, 4u);
+  }
+  // Reopened, the count comes from the file.
+  s->reset();
+  auto reopened = SqliteStore::open(path);
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ((*reopened)->binding_log_changes(), 19u);
+}
+
+// load_bindings: by AoR, highest q first, then by contact; remove_bindings takes every contact
+// of one AoR and nothing of its neighbours (even one whose name extends it).
+TEST(SqliteStore, LoadedBindingsAreOrderedAndRemoveAllIsExact) {
+  auto s = SqliteStore::open(temp_db("order.db"));
+  ASSERT_TRUE(s);
+  auto& db = **s;
+  auto bind = [&](const char* aor, const char* contact, double q) {
+    ASSERT_TRUE(db.put_binding(Binding{aor, contact, "c", 1, 5000, q, "", "", ""}));
+  };
+  bind("sip:b@example.test", "sip:1@192.0.2.1", 0.5);
+  bind("sip:b@example.test", "sip:2@192.0.2.1", 0.9);
+  bind("sip:b@example.test", "sip:0@192.0.2.1", 0.5);
+  bind("sip:a@example.test", "sip:9@192.0.2.1", 0.1);
+  bind("sip:b@example.test.org", "sip:5@192.0.2.1", 1.0);
+  auto all = db.load_bindings(0);
+  ASSERT_TRUE(all);
+  std::vector<std::string> order;
+  for (const auto& b : *all) order.push_back(b.aor + " " + b.contact);
+  EXPECT_EQ(order, (std::vector<std::string>{"sip:a@example.test sip:9@192.0.2.1", "sip:b@example.test sip:2@192.0.2.1",
+                                             "sip:b@example.test sip:0@192.0.2.1", "sip:b@example.test sip:1@192.0.2.1",
+                                             "sip:b@example.test.org sip:5@192.0.2.1"}));
+  ASSERT_TRUE(db.remove_bindings("sip:b@example.test"));
+  all = db.load_bindings(0);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].aor, "sip:a@example.test");
+  EXPECT_EQ((*all)[1].aor, "sip:b@example.test.org");
+}
+
+// A damaged record is an error (the proxy must not start without the bindings it holds).
+TEST(SqliteStore, DamagedLogRecordIsRefused) {
+  const std::string path = temp_db("damaged.db");
+  {
+    auto s = SqliteStore::open(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->put_binding(Binding{"sip:a@example.test", "sip:a@192.0.2.1", "c", 1, 5000, 1.0, "", "", ""}));
+  }
+  exec_raw(path, "INSERT INTO binding_log (changes, record) VALUES (1, X'57424C3101000000FF');");
+  auto s = SqliteStore::open(path);
+  ASSERT_TRUE(s);
+  auto loaded = (*s)->load_bindings(0);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error(), base::Errc::Io);
+}
+
 // A process that writes bindings and is killed with SIGKILL loses none of what it committed.
 TEST(SqliteStore, SurvivesKillNine) {
   const std::string path = temp_db("kill.db");
@@ -263,7 +392,7 @@ PRAGMA user_version = 1;
     EXPECT_EQ(db.load_bindings(100)->size(), 1u);
     ASSERT_TRUE(db.put_ban({"192.0.2.66", 9000, 9900, 1, "scan"}));
   }
-  EXPECT_EQ(user_version(path), 3);
+  EXPECT_EQ(user_version(path), 4);
   auto again = SqliteStore::open(path);  // already current: opens without running a step again
   ASSERT_TRUE(again);
   EXPECT_EQ((*again)->load_bans(100)->size(), 1u);
@@ -284,20 +413,22 @@ std::string schema_sql(const std::string& path, const char* name) {
 }
 }  // namespace
 
-// Version 2 -> 3 rebuilds bindings as a WITHOUT ROWID table without the expiry index; every
-// binding and its fields survive, and a replaced binding stays one row.
-TEST(SqliteStore, MigratesBindingsToWithoutRowid) {
+// A version 2 database goes through 2 -> 3 (bindings WITHOUT ROWID) and 3 -> 4 (bindings as a
+// log of changes): every binding and its fields survive, the old table goes, and a replaced
+// binding is still one binding.
+TEST(SqliteStore, MigratesVersionTwoBindingsIntoTheLog) {
   const std::string path = temp_db("v2.db");
-  {
-    auto s = SqliteStore::open(path);
-    ASSERT_TRUE(s);
-  }
   exec_raw(path, R"sql(
-DROP TABLE bindings;
+CREATE TABLE users (username TEXT NOT NULL, domain TEXT NOT NULL, ha1_md5 TEXT NOT NULL,
+  ha1_sha256 TEXT NOT NULL, ha1_sha512_256 TEXT NOT NULL, strongest_used INTEGER NOT NULL DEFAULT 0,
+  allow_md5 INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (username, domain));
 CREATE TABLE bindings (aor TEXT NOT NULL, contact TEXT NOT NULL, call_id TEXT NOT NULL, cseq INTEGER NOT NULL,
   expires_at INTEGER NOT NULL, q REAL NOT NULL, path TEXT NOT NULL, received TEXT NOT NULL, instance TEXT NOT NULL,
   PRIMARY KEY (aor, contact));
 CREATE INDEX bindings_expiry ON bindings (expires_at);
+CREATE TABLE bans (address TEXT NOT NULL PRIMARY KEY, until INTEGER NOT NULL, keep_until INTEGER NOT NULL,
+  level INTEGER NOT NULL, reason TEXT NOT NULL);
+CREATE INDEX bans_keep ON bans (keep_until);
 INSERT INTO bindings VALUES ('sip:a@example.test', 'sip:a@192.0.2.1', 'c1', 7, 5000, 0.5, '<sip:p>', 'udp:192.0.2.9:5060', 'urn:x');
 INSERT INTO bindings VALUES ('sip:b@example.test', 'sip:b@192.0.2.2', 'c2', 1, 50, 1.0, '', '', '');
 PRAGMA user_version = 2;
@@ -305,6 +436,7 @@ PRAGMA user_version = 2;
   {
     auto s = SqliteStore::open(path);
     ASSERT_TRUE(s);
+    EXPECT_EQ((*s)->binding_log_changes(), 2u);  // both rows, the expired one too
     auto loaded = (*s)->load_bindings(100);  // b expired at 50
     ASSERT_TRUE(loaded);
     ASSERT_EQ(loaded->size(), 1u);
@@ -326,16 +458,16 @@ PRAGMA user_version = 2;
     ASSERT_EQ(after->size(), 1u);
     EXPECT_EQ((*after)[0].cseq, 8u);
   }
-  EXPECT_EQ(user_version(path), 3);
-  EXPECT_NE(schema_sql(path, "bindings").find("WITHOUT ROWID"), std::string::npos) << schema_sql(path, "bindings");
-  EXPECT_EQ(schema_sql(path, "bindings_expiry"), "(none)");
+  EXPECT_EQ(user_version(path), 4);
+  EXPECT_EQ(schema_sql(path, "bindings"), "(none)");
   EXPECT_EQ(schema_sql(path, "bindings_v3"), "(none)");
+  EXPECT_NE(schema_sql(path, "binding_log"), "(none)");
 }
 
 TEST(SqliteStore, NewDatabaseIsCurrentAndNewerIsRefused) {
   const std::string path = temp_db("newer.db");
   ASSERT_TRUE(SqliteStore::open(path));
-  EXPECT_EQ(user_version(path), 3);
+  EXPECT_EQ(user_version(path), 4);
   exec_raw(path, "PRAGMA user_version = 99;");
   auto s = SqliteStore::open(path);
   ASSERT_FALSE(s);
