@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build clang libclang-rt-14-dev llvm
   # libraries the code links
   libssl-dev libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
-  libsqlite3-dev libasio-dev libc-ares-dev libsrtp2-dev libopus-dev
+  libsqlite3-dev libasio-dev libc-ares-dev libsrtp2-dev libopus-dev libabsl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev libsofia-sip-ua-dev pkg-config
   # interop tests (tests/interop): SIPp, sipsak, sipvicious

@@ -51,7 +51,7 @@ base::Result<std::uint64_t> TxnTable::create_server(const msg::Message& request,
     // Sources whose count fell to zero keep their entry (a busy source would otherwise be
     // erased and inserted again for every request); they are swept when the table has doubled.
     if (per_source_.size() >= sweep_sources_at_) {
-      std::erase_if(per_source_, [](const auto& e) { return e.second == 0; });
+      absl::erase_if(per_source_, [](const auto& e) { return e.second == 0; });
       sweep_sources_at_ = std::max<std::size_t>(kMinSourceSweep, 2 * per_source_.size());
     }
     count = per_source_.emplace(std::string(source), 0).first;
