@@ -110,7 +110,7 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // sendmmsg() for everything gathered. A datagram the OS refuses is dropped (and counted); a
-  // full socket buffer is waited for, up to kFullWait, as a blocking send would.
+  // full socket buffer is waited for once, up to kFullWaitMs, then the rest are dropped.
   void send_gathered() {
     if (gathered.empty()) return;
     std::array<mmsghdr, kGather> headers{};
@@ -134,8 +134,10 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
       if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         pollfd p{fd, POLLOUT, 0};
         if (::poll(&p, 1, kFullWaitMs) > 0) continue;
+        unsent += n - sent;  // the buffer stayed full: the loop waits no longer for this batch
+        break;
       }
-      ++unsent;  // this datagram is refused (or the buffer stayed full): the rest still go
+      ++unsent;  // this datagram is refused: the rest still go
       ++sent;
     }
     gathered.clear();

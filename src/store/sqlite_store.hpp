@@ -1,8 +1,9 @@
 #pragma once
 // The embedded Store: one SQLite file in WAL mode with synchronous=NORMAL, so every committed
 // write survives the process being killed (kill -9); only a power cut may lose the last
-// moments. Registrations are a log of changes, one record per commit (binding_log.hpp). The schema is created on first open and versioned with PRAGMA user_version; an
-// older database is migrated on open, a newer one is refused (InvalidArgument).
+// moments. Registrations are a log of changes, one record per commit (binding_log.hpp). The
+// schema is created on first open and versioned with PRAGMA user_version; an older database is
+// migrated on open, a newer one is refused (InvalidArgument).
 // Thread-safety: one thread at a time (the connection is not shared).
 
 #include <memory>

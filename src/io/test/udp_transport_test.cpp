@@ -15,6 +15,15 @@ namespace {
 using runtime::TransportKind;
 using test::TestSink;
 
+// Where a raw socket sends to reach `udp` (bound on 127.0.0.1).
+sockaddr_in loopback_address_of(const UdpTransport& udp) {
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_port = htons(udp.local_endpoint().port());
+  dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return dst;
+}
+
 TEST(UdpTransport, BindsAnEphemeralPort) {
   EventLoop loop;
   TestSink sink;
@@ -89,11 +98,7 @@ TEST(UdpTransport, ABurstIsReadWholeInOrderWithEachSender) {
   o.receive_buffer_bytes = 1 << 20;
   auto udp = UdpTransport::open(loop, sink, o);
   ASSERT_TRUE(udp.ok());
-  const runtime::Endpoint to = (*udp)->local_endpoint();
-  sockaddr_in dst{};
-  dst.sin_family = AF_INET;
-  dst.sin_port = htons(to.port());
-  dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in dst = loopback_address_of(**udp);
   int senders[2];
   runtime::Endpoint sender_ends[2];
   for (int k = 0; k < 2; ++k) {
@@ -139,11 +144,7 @@ TEST(UdpTransport, BatchedAnswersLeaveAfterTheBatchInOrder) {
   o.max_datagram_bytes = 1000;
   auto udp = UdpTransport::open(loop, sink, o);
   ASSERT_TRUE(udp.ok());
-  const runtime::Endpoint to = (*udp)->local_endpoint();
-  sockaddr_in dst{};
-  dst.sin_family = AF_INET;
-  dst.sin_port = htons(to.port());
-  dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in dst = loopback_address_of(**udp);
   const int client = ::socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_GE(client, 0);
   timeval tv{5, 0};
