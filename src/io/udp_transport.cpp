@@ -93,10 +93,7 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
   // Loop thread. Held while a batch is delivered (drain sends it) or until the posted task
   // runs after the loop's current work; sent at once when kGather are waiting.
   void gather(const Endpoint& to, std::string bytes) {
-    if (closing || bytes.size() > options.max_datagram_bytes || to.family() != local.family()) {
-      ++unsent;
-      return;
-    }
+    if (closing || bytes.size() > options.max_datagram_bytes || to.family() != local.family()) return;
     gathered.push_back(Outgoing{to_asio<udp::endpoint>(to), std::move(bytes)});
     if (gathered.size() >= kGather) {
       send_gathered();
@@ -109,7 +106,7 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  // sendmmsg() for everything gathered. A datagram the OS refuses is dropped (and counted); a
+  // sendmmsg() for everything gathered. A datagram the OS refuses is dropped; a
   // full socket buffer is waited for once, up to kFullWaitMs, then the rest are dropped.
   void send_gathered() {
     if (gathered.empty()) return;
@@ -134,11 +131,9 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
       if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         pollfd p{fd, POLLOUT, 0};
         if (::poll(&p, 1, kFullWaitMs) > 0) continue;
-        unsent += n - sent;  // the buffer stayed full: the loop waits no longer for this batch
-        break;
+        break;  // the buffer stayed full: the rest are dropped, the loop waits no longer
       }
-      ++unsent;  // this datagram is refused: the rest still go
-      ++sent;
+      ++sent;  // this datagram is refused and dropped: the rest still go
     }
     gathered.clear();
   }
@@ -175,7 +170,6 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
   std::vector<Outgoing> gathered;
   bool delivering = false;   // inside drain(), between recvmmsg() and send_gathered()
   bool send_posted = false;  // a task to send what is gathered is queued
-  std::uint64_t unsent = 0;  // datagrams send_batched() dropped
 };
 
 base::Result<std::unique_ptr<UdpTransport>> UdpTransport::open(EventLoop& loop, runtime::TransportSink& sink,

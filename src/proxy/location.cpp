@@ -80,9 +80,7 @@ base::Result<void> Location::flush() {
   removed.swap(removed_);
   written.swap(written_);
   if (auto r = store_->begin(); !r) return r;
-  const bool was_rewriting = rewriting_;
-  const std::uint64_t mark = rewrite_mark_;
-  const std::size_t bucket = rewrite_bucket_, buckets = rewrite_buckets_;
+  const Rewrite before = rewrite_;
   auto write_all = [&]() -> base::Result<void> {
     std::size_t changes = 0;
     for (const auto& [aor, contact] : removed) {
@@ -103,42 +101,36 @@ base::Result<void> Location::flush() {
   if (r) r = store_->commit();
   if (!r) {
     store_->rollback();
-    // The pass's progress was not stored either.
-    rewriting_ = was_rewriting;
-    rewrite_mark_ = mark;
-    rewrite_bucket_ = bucket;
-    rewrite_buckets_ = buckets;
+    rewrite_ = before;  // the pass's progress was not stored either
   }
   return r;
 }
 
 // Inside flush()'s transaction, after its own changes.
 base::Result<void> Location::rewrite_step(std::size_t own_changes) {
-  if (!rewriting_) {
+  Rewrite& w = rewrite_;
+  if (!w.on) {
     if (store_->binding_log_changes() + own_changes <= kRewriteFactor * count_ + kRewriteSlack) return {};
     auto mark = store_->binding_log_mark();
     if (!mark) return base::Result<void>(mark.error());
-    rewriting_ = true;
-    rewrite_mark_ = *mark;
-    rewrite_bucket_ = 0;
-    rewrite_buckets_ = by_aor_.bucket_count();
+    w = Rewrite{true, *mark, 0, by_aor_.bucket_count()};
   }
-  if (by_aor_.bucket_count() != rewrite_buckets_) {
-    rewrite_bucket_ = 0;  // rehashed: the buckets hold other AoRs now
-    rewrite_buckets_ = by_aor_.bucket_count();
+  if (by_aor_.bucket_count() != w.buckets) {
+    w.bucket = 0;  // rehashed: the buckets hold other AoRs now
+    w.buckets = by_aor_.bucket_count();
   }
   const std::size_t step = std::max(kRewriteStep, 2 * own_changes);
-  for (std::size_t put = 0; put < step && rewrite_bucket_ < rewrite_buckets_; ++rewrite_bucket_) {
-    for (auto it = by_aor_.begin(rewrite_bucket_); it != by_aor_.end(rewrite_bucket_); ++it) {
+  for (std::size_t put = 0; put < step && w.bucket < w.buckets; ++w.bucket) {
+    for (auto it = by_aor_.begin(w.bucket); it != by_aor_.end(w.bucket); ++it) {
       for (const auto& b : it->second) {
         if (auto r = store_->put_binding(b); !r) return r;
         ++put;
       }
     }
   }
-  if (rewrite_bucket_ < rewrite_buckets_) return {};
-  if (auto r = store_->drop_binding_log_before(rewrite_mark_); !r) return r;
-  rewriting_ = false;
+  if (w.bucket < w.buckets) return {};
+  if (auto r = store_->drop_binding_log_before(w.mark); !r) return r;
+  w.on = false;
   return {};
 }
 

@@ -74,14 +74,17 @@ class Location {
   static constexpr std::uint64_t kRewriteSlack = 4096;
   static constexpr std::size_t kRewriteStep = 64;
   base::Result<void> rewrite_step(std::size_t own_changes);
-  bool rewriting_ = false;
-  std::uint64_t rewrite_mark_ = 0;
-  std::size_t rewrite_bucket_ = 0;   // next bucket of by_aor_ to put
-  std::size_t rewrite_buckets_ = 0;  // by_aor_.bucket_count() when the pass (re)started
+  struct Rewrite {
+    bool on = false;
+    std::uint64_t mark = 0;
+    std::size_t bucket = 0;   // next bucket of by_aor_ to put
+    std::size_t buckets = 0;  // by_aor_.bucket_count() when the pass (re)started
+  };
+  Rewrite rewrite_;
 
  public:
   // For tests: whether a rewrite pass is under way.
-  bool rewriting() const noexcept { return rewriting_; }
+  bool rewriting() const noexcept { return rewrite_.on; }
 };
 
 }  // namespace warden::proxy
