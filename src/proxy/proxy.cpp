@@ -1444,7 +1444,7 @@ struct Proxy::Impl {
     counters.challenges++;
     std::string& extra = challenge_scratch;  // kept between calls: no allocation per challenge
     extra.clear();
-    auth::append_challenge_headers(nonces, rng, clock.wall_now(), realm, stale, cfg.algorithms,
+    auth::append_challenge_headers(nonces, clock.wall_now(), realm, stale, cfg.algorithms,
                                    proxy ? "Proxy-Authenticate" : "WWW-Authenticate", extra);
     const StatelessTag tag = stateless_tag();
     return make_response(proxy ? 407 : 401, {}, extra, std::string_view(tag.data(), tag.size()));

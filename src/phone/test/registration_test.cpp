@@ -41,7 +41,6 @@ constexpr std::string_view kContact = "sip:alice@192.0.2.10:5062";
 // without credentials (SHA-512-256, SHA-256, MD5, strongest first), checks answers with the
 // server's DigestVerifier, applies Min-Expires, and answers 200 with every binding of the AoR.
 struct ScriptedRegistrar {
-  crypto::Csprng rng;
   auth::NonceService nonces{std::string(32, 'k'), 300s};
   auth::NonceCounter counter;
   auth::DigestVerifier verifier{nonces, counter, "example.test"};
@@ -55,7 +54,7 @@ struct ScriptedRegistrar {
   std::string challenge(const msg::Message& req, bool stale) {
     const auth::Algorithm offered[] = {auth::Algorithm::Sha512_256, auth::Algorithm::Sha256, auth::Algorithm::Md5};
     std::string extra;
-    for (const auto& c : auth::make_challenges(nonces, rng, wall, "example.test", stale, offered))
+    for (const auto& c : auth::make_challenges(nonces, wall, "example.test", stale, offered))
       extra += "WWW-Authenticate: " + c + "\r\n";
     return respond(req, 401, extra);
   }

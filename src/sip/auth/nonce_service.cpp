@@ -64,6 +64,16 @@ std::array<std::uint8_t, 32> mac_over(const std::string& key, const std::uint8_t
   return crypto::hmac_sha256(key, data);
 }
 
+void put_u64(std::uint8_t* out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+}
+
+std::uint64_t get_u64(const std::uint8_t* in) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | in[i];
+  return v;
+}
+
 std::int64_t seconds(base::WallTime t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
@@ -72,30 +82,29 @@ std::int64_t seconds(base::WallTime t) {
 
 NonceService::NonceService(std::string key, base::Duration lifetime) : key_(std::move(key)), lifetime_(lifetime) {}
 
-std::string NonceService::issue(base::WallTime now, base::Random& rng, std::string_view realm) const {
+std::string NonceService::issue(base::WallTime now, std::string_view realm) const {
   std::array<std::uint8_t, 32> raw{};
-  const auto ts = static_cast<std::uint64_t>(seconds(now));
-  for (int i = 0; i < 8; ++i) raw[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(ts >> (56 - 8 * i));
-  rng.fill(std::as_writable_bytes(std::span(raw.data() + 8, 8)));
+  put_u64(raw.data(), static_cast<std::uint64_t>(seconds(now)));
+  put_u64(raw.data() + 8, issued_.fetch_add(1, std::memory_order_relaxed) + 1);
   const auto mac = mac_over(key_, raw.data(), realm);
   std::copy(mac.begin(), mac.begin() + 16, raw.begin() + 16);
   return encode(raw);
 }
 
-NonceService::Check NonceService::check(std::string_view nonce, base::WallTime now, std::string_view realm) const {
+NonceService::Checked NonceService::inspect(std::string_view nonce, base::WallTime now, std::string_view realm) const {
   std::array<std::uint8_t, 32> raw{};
-  if (!decode(nonce, raw)) return Check::Forged;
+  if (!decode(nonce, raw)) return {};
   const auto mac = mac_over(key_, raw.data(), realm);
   if (!crypto::constant_time_equal(std::string_view(reinterpret_cast<const char*>(mac.data()), 16),
                                    std::string_view(reinterpret_cast<const char*>(raw.data() + 16), 16)))
-    return Check::Forged;
-  std::uint64_t ts = 0;
-  for (int i = 0; i < 8; ++i) ts = (ts << 8) | raw[static_cast<std::size_t>(i)];
-  const auto issued = static_cast<std::int64_t>(ts);
+    return {};
+  Checked out;
+  out.serial = get_u64(raw.data() + 8);
+  const auto issued = static_cast<std::int64_t>(get_u64(raw.data()));
   const auto age = seconds(now) - issued;
   const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(lifetime_).count();
-  if (age < -5 || age > max_age) return Check::Stale;  // a little slack for clock steps
-  return Check::Valid;
+  out.state = age < -5 || age > max_age ? Check::Stale : Check::Valid;  // a little slack for clock steps
+  return out;
 }
 
 }  // namespace warden::sip::auth

@@ -1,25 +1,27 @@
 #include "sip/auth/verifier.hpp"
 
+#include <algorithm>
+#include <bit>
+
 #include "crypto/hash.hpp"
 #include "sip/msg/charset.hpp"
 
 namespace warden::sip::auth {
 
-bool NonceCounter::accept(std::string_view nonce, std::uint32_t nc) {
-  const std::uint64_t key = std::hash<std::string_view>{}(nonce);
-  auto it = highest_.find(key);
-  if (it != highest_.end()) {
-    if (nc <= it->second) return false;
-    it->second = nc;
-    return true;
+NonceCounter::NonceCounter(std::size_t window) : mask_(std::bit_ceil(std::max<std::size_t>(window, 1)) - 1) {}
+
+NonceCounter::Verdict NonceCounter::accept(std::uint64_t serial, std::uint32_t nc) {
+  if (slots_.empty()) slots_.resize(mask_ + 1);
+  Slot& slot = slots_[serial & mask_];
+  if (slot.serial > serial) return Verdict::Forgotten;
+  if (slot.serial == serial) {
+    if (nc <= slot.highest) return Verdict::Replayed;
+    slot.highest = nc;
+    return Verdict::Accepted;
   }
-  while (highest_.size() >= max_ && !order_.empty()) {
-    highest_.erase(order_.front());
-    order_.pop_front();
-  }
-  highest_.emplace(key, nc);
-  order_.push_back(key);
-  return true;
+  if (slot.serial == 0) ++used_;
+  slot = Slot{serial, nc};
+  return Verdict::Accepted;
 }
 
 AccountKeys make_account_keys(std::string_view username, std::string_view realm, std::string_view password) {
@@ -65,8 +67,8 @@ VerifyResult DigestVerifier::verify(const msg::Credentials& c, std::string_view 
       (c.qop != "auth" && c.qop != "auth-int") || c.cnonce.empty() || !parse_nc(c.nc, nc) || c.response.empty())
     return r;
   r.algorithm = *alg;
-  const auto nonce_state = nonces_.check(c.nonce, now, realm_);
-  if (nonce_state == NonceService::Check::Forged) return r;
+  const auto nonce = nonces_.inspect(c.nonce, now, realm_);
+  if (nonce.state == NonceService::Check::Forged) return r;
 
   // Unknown users cost the same work as known ones.
   static const AccountKeys kNobody = make_account_keys("nobody", "nowhere", "no password");
@@ -75,7 +77,7 @@ VerifyResult DigestVerifier::verify(const msg::Credentials& c, std::string_view 
       *alg, keys.ha1(*alg), DigestInput{method, c.uri, c.nonce, c.nc, c.cnonce, c.qop, body});
   if (!crypto::constant_time_equal(expected, c.response) || account == nullptr) return r;
   if (*alg == Algorithm::Md5 && !account->allow_md5) return r;
-  if (nonce_state == NonceService::Check::Stale) {
+  if (nonce.state == NonceService::Check::Stale) {
     r.outcome = Outcome::Stale;
     return r;
   }
@@ -83,11 +85,11 @@ VerifyResult DigestVerifier::verify(const msg::Credentials& c, std::string_view 
     r.outcome = Outcome::Downgrade;
     return r;
   }
-  if (!counter_.accept(c.nonce, nc)) {
-    r.outcome = Outcome::Replay;
-    return r;
+  switch (counter_.accept(nonce.serial, nc)) {
+    case NonceCounter::Verdict::Accepted: r.outcome = Outcome::Ok; break;
+    case NonceCounter::Verdict::Replayed: r.outcome = Outcome::Replay; break;
+    case NonceCounter::Verdict::Forgotten: r.outcome = Outcome::Stale; break;
   }
-  r.outcome = Outcome::Ok;
   return r;
 }
 
@@ -105,9 +107,9 @@ void append_challenge(std::string_view realm, std::string_view nonce, Algorithm 
 constexpr std::size_t kChallengeFixed = 96;  // the fixed text of one challenge, with room to spare
 }  // namespace
 
-std::vector<std::string> make_challenges(const NonceService& nonces, base::Random& rng, base::WallTime now,
-                                         std::string_view realm, bool stale, std::span<const Algorithm> offered) {
-  const std::string nonce = nonces.issue(now, rng, realm);
+std::vector<std::string> make_challenges(const NonceService& nonces, base::WallTime now, std::string_view realm,
+                                         bool stale, std::span<const Algorithm> offered) {
+  const std::string nonce = nonces.issue(now, realm);
   std::vector<std::string> out;
   out.reserve(offered.size());
   for (Algorithm a : offered) {
@@ -119,10 +121,9 @@ std::vector<std::string> make_challenges(const NonceService& nonces, base::Rando
   return out;
 }
 
-void append_challenge_headers(const NonceService& nonces, base::Random& rng, base::WallTime now,
-                              std::string_view realm, bool stale, std::span<const Algorithm> offered,
-                              std::string_view header, std::string& out) {
-  const std::string nonce = nonces.issue(now, rng, realm);
+void append_challenge_headers(const NonceService& nonces, base::WallTime now, std::string_view realm, bool stale,
+                              std::span<const Algorithm> offered, std::string_view header, std::string& out) {
+  const std::string nonce = nonces.issue(now, realm);
   out.reserve(out.size() + offered.size() * (kChallengeFixed + header.size() + realm.size() + nonce.size()));
   for (Algorithm a : offered) {
     out.append(header);

@@ -12,10 +12,8 @@
 // timing do not tell whether the user exists.
 // Thread-safety: NonceCounter and DigestVerifier are not thread-safe; make_challenges is.
 
-#include <deque>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "sip/auth/digest.hpp"
@@ -24,21 +22,33 @@
 
 namespace warden::sip::auth {
 
-// The highest nonce-count seen per nonce (RFC 7616 §3.4: a count not above it is a replay), for
-// the `max_nonces` most recent nonces. Nonces reach it only after their MAC was checked, so they
-// are ours and distinct: each is kept as a 64-bit hash of its text. Two nonces sharing a hash
-// could only make a fresh answer look like a replay (challenged again), never a replay pass.
+// The highest nonce-count seen per nonce (RFC 7616 §3.4: a count not above it is a replay),
+// kept in a window of `window` slots indexed by the nonce's serial (NonceService). Nonces reach
+// it only after their MAC was checked, so their serials are ours and distinct. A slot is only
+// ever taken over by a larger serial; a nonce whose slot holds a larger one has been forgotten
+// and is refused (the client is challenged again with stale=true), never accepted as new: a
+// captured Authorization header cannot be replayed however many nonces were issued since.
+// With the default window (131,072) a client may keep using one nonce until that many more
+// have been issued (65 s at 2,000 challenges a second); then it is asked to take a fresh one.
 class NonceCounter {
  public:
-  explicit NonceCounter(std::size_t max_nonces = 100000) : max_(max_nonces) {}
-  // True if `nc` is above every count seen for `nonce` (and remembers it).
-  bool accept(std::string_view nonce, std::uint32_t nc);
-  std::size_t size() const noexcept { return highest_.size(); }
+  enum class Verdict : std::uint8_t {
+    Accepted,   // the count is above every count seen for this nonce (now remembered)
+    Replayed,   // the count is not above the last one seen
+    Forgotten,  // the nonce is older than the window
+  };
+  explicit NonceCounter(std::size_t window = std::size_t{1} << 17);  // rounded up to a power of two
+  Verdict accept(std::uint64_t serial, std::uint32_t nc);
+  std::size_t size() const noexcept { return used_; }  // slots in use
 
  private:
-  std::size_t max_;
-  std::unordered_map<std::uint64_t, std::uint32_t> highest_;
-  std::deque<std::uint64_t> order_;  // oldest first, for eviction
+  struct Slot {
+    std::uint64_t serial = 0;  // 0: never used (serials start at 1)
+    std::uint32_t highest = 0;
+  };
+  std::size_t mask_;
+  std::vector<Slot> slots_;  // allocated at the first accept()
+  std::size_t used_ = 0;
 };
 
 // What the store keeps for one account.
@@ -56,7 +66,7 @@ AccountKeys make_account_keys(std::string_view username, std::string_view realm,
 
 enum class Outcome : std::uint8_t {
   Ok,
-  Stale,        // right password, expired nonce: challenge again with stale=true
+  Stale,        // right password, expired (or forgotten) nonce: challenge again with stale=true
   Invalid,      // wrong password, unknown user, foreign or forged nonce, malformed answer
   Replay,       // nonce-count not above the last one seen
   Downgrade,    // weaker algorithm than this account has already used
@@ -83,12 +93,11 @@ class DigestVerifier {
   std::string realm_;
 };
 
-std::vector<std::string> make_challenges(const NonceService& nonces, base::Random& rng, base::WallTime now,
-                                         std::string_view realm, bool stale, std::span<const Algorithm> offered);
+std::vector<std::string> make_challenges(const NonceService& nonces, base::WallTime now, std::string_view realm,
+                                         bool stale, std::span<const Algorithm> offered);
 // The same challenges as complete header lines ("`header`: Digest ...\r\n", one per algorithm,
 // one fresh nonce for all), appended to `out`: what a 401 or 407 carries, built in one buffer.
-void append_challenge_headers(const NonceService& nonces, base::Random& rng, base::WallTime now,
-                              std::string_view realm, bool stale, std::span<const Algorithm> offered,
-                              std::string_view header, std::string& out);
+void append_challenge_headers(const NonceService& nonces, base::WallTime now, std::string_view realm, bool stale,
+                              std::span<const Algorithm> offered, std::string_view header, std::string& out);
 
 }  // namespace warden::sip::auth

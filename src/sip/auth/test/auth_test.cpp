@@ -29,10 +29,9 @@ TEST(Digest, AlgorithmNames) {
 }
 
 TEST(NonceService, IssuedNoncesCheckAndExpire) {
-  crypto::Csprng rng;
   NonceService ns(std::string(32, 'k'), 300s);
   base::WallTime t0{std::chrono::seconds(1'800'000'000)};
-  const std::string n = ns.issue(t0, rng, "example.test");
+  const std::string n = ns.issue(t0, "example.test");
   EXPECT_EQ(n.size(), NonceService::kEncodedLength);
   EXPECT_EQ(ns.check(n, t0 + 10s, "example.test"), NonceService::Check::Valid);
   EXPECT_EQ(ns.check(n, t0 + 301s, "example.test"), NonceService::Check::Stale);
@@ -43,12 +42,30 @@ TEST(NonceService, IssuedNoncesCheckAndExpire) {
   NonceService other(std::string(32, 'x'), 300s);
   EXPECT_EQ(other.check(n, t0, "example.test"), NonceService::Check::Forged);  // another key
   EXPECT_EQ(ns.check("short", t0, "example.test"), NonceService::Check::Forged);
-  EXPECT_NE(ns.issue(t0, rng, "example.test"), n);
+  EXPECT_NE(ns.issue(t0, "example.test"), n);
+}
+
+TEST(NonceService, EachNonceCarriesTheNextSerial) {
+  NonceService ns(std::string(32, 'k'), 300s);
+  base::WallTime t0{std::chrono::seconds(1'800'000'000)};
+  for (std::uint64_t i = 1; i <= 3; ++i) {
+    const auto c = ns.inspect(ns.issue(t0, "example.test"), t0, "example.test");
+    EXPECT_EQ(c.state, NonceService::Check::Valid);
+    EXPECT_EQ(c.serial, i);
+  }
+  // The serial is covered by the MAC: changing it makes the nonce a forgery.
+  std::string n = ns.issue(t0, "example.test");
+  n[12] = n[12] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(ns.inspect(n, t0, "example.test").state, NonceService::Check::Forged);
+  const auto stale = ns.inspect(ns.issue(t0 - 400s, "example.test"), t0, "example.test");
+  EXPECT_EQ(stale.state, NonceService::Check::Stale);
+  EXPECT_EQ(stale.serial, 5u);
 }
 
 namespace {
 
 struct Fixture {
+  explicit Fixture(std::size_t window = 1024) : counter(window) {}
   crypto::Csprng rng;
   NonceService nonces{std::string(32, 'k'), 300s};
   NonceCounter counter;
@@ -78,7 +95,7 @@ struct Fixture {
 
 TEST(Verifier, AcceptsTheRightPasswordOnceForEachCount) {
   Fixture f;
-  const auto nonce = f.nonces.issue(f.now, f.rng, "example.test");
+  const auto nonce = f.nonces.issue(f.now, "example.test");
   const auto first = f.authorization(Algorithm::Sha256, "wonderland", nonce, "00000001");
   EXPECT_EQ(f.check(first, &f.alice), Outcome::Ok);
   EXPECT_EQ(f.check(first, &f.alice), Outcome::Replay);  // the captured header, replayed
@@ -88,14 +105,14 @@ TEST(Verifier, AcceptsTheRightPasswordOnceForEachCount) {
 
 TEST(Verifier, WrongPasswordAndUnknownUserLookAlike) {
   Fixture f;
-  const auto nonce = f.nonces.issue(f.now, f.rng, "example.test");
+  const auto nonce = f.nonces.issue(f.now, "example.test");
   EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "guess", nonce, "00000001"), &f.alice), Outcome::Invalid);
   EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "wonderland", nonce, "00000001"), nullptr), Outcome::Invalid);
 }
 
 TEST(Verifier, StaleOnlyWithTheRightPassword) {
   Fixture f;
-  const auto nonce = f.nonces.issue(f.now - 400s, f.rng, "example.test");
+  const auto nonce = f.nonces.issue(f.now - 400s, "example.test");
   EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "wonderland", nonce, "00000001"), &f.alice), Outcome::Stale);
   EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "guess", nonce, "00000001"), &f.alice), Outcome::Invalid);
 }
@@ -106,14 +123,14 @@ TEST(Verifier, ForgedNonceAndMissingQopAreRefused) {
                                     "00000001"),
                     &f.alice),
             Outcome::Invalid);
-  const auto nonce = f.nonces.issue(f.now, f.rng, "example.test");
+  const auto nonce = f.nonces.issue(f.now, "example.test");
   auto no_qop = f.authorization(Algorithm::Sha256, "wonderland", nonce, "00000001", "");
   EXPECT_EQ(f.check(no_qop, &f.alice), Outcome::Invalid);
 }
 
 TEST(Verifier, AuthIntCoversTheBody) {
   Fixture f;
-  const auto nonce = f.nonces.issue(f.now, f.rng, "example.test");
+  const auto nonce = f.nonces.issue(f.now, "example.test");
   const auto v = f.authorization(Algorithm::Sha512_256, "wonderland", nonce, "00000001", "auth-int", "v=0\r\n");
   EXPECT_EQ(f.check(v, &f.alice, "v=1\r\n"), Outcome::Invalid);  // body changed in flight
   EXPECT_EQ(f.check(v, &f.alice, "v=0\r\n"), Outcome::Ok);
@@ -122,7 +139,7 @@ TEST(Verifier, AuthIntCoversTheBody) {
 TEST(Verifier, NoDowngradeAfterAStrongerAlgorithm) {
   Fixture f;
   f.alice.strongest_used = Algorithm::Sha256;
-  const auto nonce = f.nonces.issue(f.now, f.rng, "example.test");
+  const auto nonce = f.nonces.issue(f.now, "example.test");
   EXPECT_EQ(f.check(f.authorization(Algorithm::Md5, "wonderland", nonce, "00000001"), &f.alice), Outcome::Downgrade);
   EXPECT_EQ(f.check(f.authorization(Algorithm::Sha512_256, "wonderland", nonce, "00000002"), &f.alice), Outcome::Ok);
   f.alice.allow_md5 = false;
@@ -133,7 +150,7 @@ TEST(Verifier, NoDowngradeAfterAStrongerAlgorithm) {
 TEST(Challenges, StrongestFirstAndParseable) {
   Fixture f;
   const Algorithm offered[] = {Algorithm::Sha512_256, Algorithm::Sha256, Algorithm::Md5};
-  auto ch = make_challenges(f.nonces, f.rng, f.now, "example.test", true, offered);
+  auto ch = make_challenges(f.nonces, f.now, "example.test", true, offered);
   ASSERT_EQ(ch.size(), 3u);
   msg::Challenge c;
   ASSERT_TRUE(msg::parse_challenge(ch[0], c));
@@ -149,7 +166,7 @@ TEST(Challenges, HeaderLinesCarryTheSameChallengesWithOneNonce) {
   Fixture f;
   const Algorithm offered[] = {Algorithm::Sha512_256, Algorithm::Sha256, Algorithm::Md5};
   std::string out = "Kept: yes\r\n";
-  append_challenge_headers(f.nonces, f.rng, f.now, "example.test", false, offered, "Proxy-Authenticate", out);
+  append_challenge_headers(f.nonces, f.now, "example.test", false, offered, "Proxy-Authenticate", out);
   ASSERT_TRUE(out.starts_with("Kept: yes\r\n"));  // appended, not replaced
   std::vector<std::string> lines;
   for (std::size_t pos = 11; pos < out.size();) {
@@ -176,8 +193,48 @@ TEST(Challenges, HeaderLinesCarryTheSameChallengesWithOneNonce) {
   }
 }
 
-TEST(NonceCounter, BoundedMemory) {
-  NonceCounter counter(3);
-  for (int i = 0; i < 10; ++i) EXPECT_TRUE(counter.accept("n" + std::to_string(i), 1));
-  EXPECT_EQ(counter.size(), 3u);
+TEST(NonceCounter, CountsMustRiseForEachNonce) {
+  NonceCounter counter(8);
+  using V = NonceCounter::Verdict;
+  EXPECT_EQ(counter.accept(1, 1), V::Accepted);
+  EXPECT_EQ(counter.accept(2, 1), V::Accepted);  // another nonce has its own count
+  EXPECT_EQ(counter.accept(1, 1), V::Replayed);
+  EXPECT_EQ(counter.accept(1, 3), V::Accepted);  // counts may skip
+  EXPECT_EQ(counter.accept(1, 2), V::Replayed);  // but never go back
+  EXPECT_EQ(counter.accept(1, 3), V::Replayed);
+  EXPECT_EQ(counter.size(), 2u);
+}
+
+TEST(NonceCounter, ANonceOlderThanTheWindowIsForgottenNeverAcceptedAgain) {
+  NonceCounter counter(3);  // rounded up to 4 slots
+  using V = NonceCounter::Verdict;
+  for (std::uint64_t s = 1; s <= 4; ++s) EXPECT_EQ(counter.accept(s, 1), V::Accepted);
+  EXPECT_EQ(counter.size(), 4u);
+  // Serial 5 takes serial 1's slot: 1 is forgotten, whatever its count.
+  EXPECT_EQ(counter.accept(5, 1), V::Accepted);
+  EXPECT_EQ(counter.accept(1, 1), V::Forgotten);
+  EXPECT_EQ(counter.accept(1, 99), V::Forgotten);
+  EXPECT_EQ(counter.accept(5, 1), V::Replayed);
+  // A nonce never used before may be used for the first time while its slot is still free or
+  // holds an older serial; after that it is tracked like any other.
+  EXPECT_EQ(counter.accept(10, 1), V::Accepted);  // slot 2, over serial 2
+  EXPECT_EQ(counter.accept(2, 2), V::Forgotten);
+  EXPECT_EQ(counter.accept(6, 1), V::Forgotten);  // slot 2 holds 10 now
+  EXPECT_EQ(counter.accept(10, 1), V::Replayed);
+  EXPECT_EQ(counter.size(), 4u);  // memory stays at the window
+}
+
+TEST(Verifier, ANonceThatLeftTheWindowGetsAStaleChallengeNotAReplayPass) {
+  Fixture f(2);
+  const auto old = f.nonces.issue(f.now, "example.test");
+  const auto first = f.authorization(Algorithm::Sha256, "wonderland", old, "00000001");
+  EXPECT_EQ(f.check(first, &f.alice), Outcome::Ok);
+  for (int i = 0; i < 2; ++i) {
+    const auto n = f.nonces.issue(f.now, "example.test");
+    EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "wonderland", n, "00000001"), &f.alice), Outcome::Ok);
+  }
+  // The captured header is refused; the right password with a later count gets stale=true.
+  EXPECT_EQ(f.check(first, &f.alice), Outcome::Stale);
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "wonderland", old, "00000002"), &f.alice), Outcome::Stale);
+  EXPECT_EQ(f.check(f.authorization(Algorithm::Sha256, "guess", old, "00000002"), &f.alice), Outcome::Invalid);
 }

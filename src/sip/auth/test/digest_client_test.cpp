@@ -63,7 +63,7 @@ struct Server {
   // The challenge values of a 401, as make_challenges writes them.
   std::vector<DigestChallenge> challenge(std::span<const Algorithm> offered, bool stale = false) {
     ParsedChallenges p;
-    for (const auto& v : make_challenges(nonces, rng, now, "example.test", stale, offered))
+    for (const auto& v : make_challenges(nonces, now, "example.test", stale, offered))
       parse_challenge_value(v, false, p);
     EXPECT_EQ(p.ignored, 0u);
     return p.challenges;
@@ -149,7 +149,7 @@ TEST(DigestClient, NoQopGivesAnRfc2069Answer) {
                            std::pair{Algorithm::Sha512_256, crypto::HashAlgorithm::Sha512_256}}) {
     SCOPED_TRACE(std::string(name(alg)));
     Server s;
-    const std::string nonce = s.nonces.issue(s.now, s.rng, "example.test");
+    const std::string nonce = s.nonces.issue(s.now, "example.test");
     const auto p = parse("Digest realm=\"example.test\", nonce=\"" + nonce + "\", algorithm=" + std::string(name(alg)));
     ASSERT_EQ(p.challenges.size(), 1u);
     EXPECT_FALSE(p.challenges[0].has_qop());
