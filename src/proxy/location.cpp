@@ -44,7 +44,7 @@ const std::vector<store::Binding>& Location::lookup(std::string_view aor, std::i
   return v;
 }
 
-void Location::apply(const std::string& aor, std::vector<store::Binding> next) {
+const std::vector<store::Binding>& Location::apply(const std::string& aor, std::vector<store::Binding> next) {
   auto it = by_aor_.find(aor);
   if (store_ != nullptr) {
     if (it != by_aor_.end()) {
@@ -59,14 +59,15 @@ void Location::apply(const std::string& aor, std::vector<store::Binding> next) {
   if (it != by_aor_.end()) count_ -= it->second.size();
   if (next.empty()) {
     if (it != by_aor_.end()) by_aor_.erase(it);
-    return;
+    return empty_;
   }
   sort_by_q(next);
   count_ += next.size();
-  if (it != by_aor_.end())
+  if (it != by_aor_.end()) {
     it->second = std::move(next);
-  else
-    by_aor_.emplace(aor, std::move(next));
+    return it->second;
+  }
+  return by_aor_.emplace(aor, std::move(next)).first->second;
 }
 
 base::Result<void> Location::flush() {

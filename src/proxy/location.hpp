@@ -32,10 +32,11 @@ class Location {
   // Current bindings of `aor`, highest q first; expired ones are removed first.
   const std::vector<store::Binding>& lookup(std::string_view aor, std::int64_t now);
 
-  // Replaces the bindings of `aor` with `next` (already validated by the registrar); the store
-  // writes (removed contacts deleted, the others written) wait for flush(), which writes the
-  // bindings `aor` has then.
-  void apply(const std::string& aor, std::vector<store::Binding> next);
+  // Replaces the bindings of `aor` with `next` (already validated by the registrar) and returns
+  // them as held now (highest q first; valid until the next change); the store writes (removed
+  // contacts deleted, the others written) wait for flush(), which writes the bindings `aor` has
+  // then.
+  const std::vector<store::Binding>& apply(const std::string& aor, std::vector<store::Binding> next);
   // Commits the queued writes in one transaction. On failure nothing of them is stored (the
   // memory keeps the new state; the caller must not confirm those registrations).
   base::Result<void> flush();

@@ -73,7 +73,6 @@ const std::string& date_header(std::int64_t unix_seconds) {
 RegisterResult process_register(const msg::Message& req, const std::string& aor, Location& location,
                                 const RegistrarConfig& cfg, std::int64_t now, std::string_view received) {
   const std::vector<store::Binding>& current = location.lookup(aor, now);
-  std::vector<store::Binding> next = current;  // what the AoR will hold if the request succeeds
 
   // The default lifetime for contacts without an expires parameter.
   const std::uint32_t header_expires = req.expires ? *req.expires : cfg.default_expires;
@@ -85,12 +84,12 @@ RegisterResult process_register(const msg::Message& req, const std::string& aor,
     path += p.raw;
   }
 
+  std::vector<store::Binding> next;  // what the AoR will hold if the request succeeds
   if (req.contact_star) {
     // §10.3 step 6: "*" only alone and only with Expires: 0.
     if (!req.contacts.empty() || !req.expires || *req.expires != 0) return fail(400, "Invalid Contact *");
     for (const auto& b : current)
       if (b.call_id == req.call_id && b.cseq >= req.cseq.number) return fail(500, "Out Of Order Request");
-    next.clear();
   } else {
     std::vector<Wanted> wanted;
     wanted.reserve(req.contacts.size());
@@ -121,6 +120,19 @@ RegisterResult process_register(const msg::Message& req, const std::string& aor,
           return fail(500, "Out Of Order Request");
       }
     }
+    // What the AoR will hold if the request succeeds: the bindings it has, in their order, where
+    // one this request names stands only by its contact until it is replaced or removed below
+    // (copying it whole would be wasted).
+    next.reserve(current.size() + wanted.size());
+    for (const auto& b : current) {
+      if (std::any_of(wanted.begin(), wanted.end(), [&](const Wanted& w) { return w.contact == b.contact; })) {
+        store::Binding named;
+        named.contact = b.contact;
+        next.push_back(std::move(named));
+      } else {
+        next.push_back(b);
+      }
+    }
     for (auto& w : wanted) {
       auto it = std::find_if(next.begin(), next.end(), [&](const store::Binding& b) { return b.contact == w.contact; });
       if (w.expires == 0) {
@@ -147,8 +159,7 @@ RegisterResult process_register(const msg::Message& req, const std::string& aor,
 
   RegisterResult r;
   r.changed = !(req.contacts.empty() && !req.contact_star);
-  if (r.changed) location.apply(aor, std::move(next));
-  const std::vector<store::Binding>& now_bound = location.lookup(aor, now);
+  const std::vector<store::Binding>& now_bound = r.changed ? location.apply(aor, std::move(next)) : current;
   r.extra_headers.reserve(now_bound.size() * 96 + 48);
   for (const auto& b : now_bound) {
     r.extra_headers += "Contact: <";
