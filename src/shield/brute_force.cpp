@@ -40,7 +40,8 @@ BruteForceTracker::Outcome BruteForceTracker::on_failure(const Address& source, 
 }
 
 void BruteForceTracker::on_success(const Address& source, std::string_view account, base::TimePoint) {
-  if (account.empty()) return;
+  // Usually no pair is failing: then there is nothing to forget, and no reason to hash and probe.
+  if (account.empty() || pairs_.size() == 0) return;
   const Pair key{source, hash_(account)};
   pairs_.erase(key, hash_(source, key.account));
 }
