@@ -643,7 +643,16 @@ struct Proxy::Impl {
 
   void defer_until_stored(std::uint64_t sid, std::string ok, std::size_t extra_len) {
     deferred.push_back(Deferred{sid, std::move(ok), extra_len});
-    if (deferred.size() >= cfg.store_batch_max || cfg.store_batch_window <= base::Duration::zero()) {
+    if (deferred.size() >= cfg.store_batch_max) {
+      flush_store();
+    } else {
+      store_soon();
+    }
+  }
+
+  // The next group commit, within `store_batch_window` (at once when the window is zero).
+  void store_soon() {
+    if (cfg.store_batch_window <= base::Duration::zero()) {
       flush_store();
     } else if (!flush_timer) {
       flush_timer = loop.arm(clock.now() + cfg.store_batch_window, [this] {
@@ -652,6 +661,14 @@ struct Proxy::Impl {
         pump();
       });
     }
+  }
+
+  // Drops every binding of `aor` (its account is gone), in the next group commit.
+  void forget_bindings(const std::string& aor) {
+    location.apply(aor, {});
+    counters.bindings = location.binding_count();
+    log.info("bindings of a removed account dropped", {{"aor", aor}});
+    store_soon();
   }
 
   void flush_store() {
@@ -1162,9 +1179,18 @@ struct Proxy::Impl {
         return;
       }
       const std::string aor = canonical_aor(m.request_uri.user, m.request_uri.host);
-      if (location.lookup(aor, unix_now()).empty()) {
-        const bool exists = find_user(m.request_uri.user, lower(m.request_uri.host)) != nullptr;
-        respond(sid, exists ? 480 : 404);
+      const bool bound = !location.lookup(aor, unix_now()).empty();
+      if (find_user(m.request_uri.user, lower(m.request_uri.host)) == nullptr) {
+        // Only an account's owner registers bindings, so bindings without an account are
+        // those of an account removed since (`warden user rm` in another process, seen here
+        // within a second): they are dropped, memory and store, instead of staying reachable
+        // until they expire.
+        if (bound) forget_bindings(aor);
+        respond(sid, 404);
+        return;
+      }
+      if (!bound) {
+        respond(sid, 480);
         return;
       }
       std::vector<Target> targets = targets_for(aor);

@@ -438,6 +438,41 @@ TEST_F(ProxyTest, AnAccountRemovedByAnotherProcessIsRefusedWithinASecond) {
   EXPECT_NE(find(take(), kPhoneA, 200), nullptr);
 }
 
+// Removing an account removes its reach: a call to it gets 404 once the proxy sees the removal
+// (within a second), its bindings leave memory and the store, and a restart does not bring
+// them back.
+TEST_F(ProxyTest, ARemovedAccountsBindingsAreDroppedAtTheNextCallForIt) {
+  // Whether the INVITE with this branch was forwarded to bob's phone (the first one, never
+  // answered, is retransmitted meanwhile).
+  auto forwarded = [](const std::vector<Out>& out, std::string_view branch) {
+    for (const Out* o : requests_to(out, kPhoneA))
+      if (o->bytes.find(branch) != std::string::npos) return true;
+    return false;
+  };
+  register_user("bob", "bob-secret", "sip:bob@" + kPhoneA.to_string(), kPhoneA);
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-rm1"));
+  EXPECT_TRUE(forwarded(take(), "z9hG4bK-rm1"));  // reachable while the account exists
+
+  auto other = store::SqliteStore::open((dir_ / "w.db").string());
+  ASSERT_TRUE(other);
+  ASSERT_TRUE((*other)->remove_user("bob", "example.test"));
+  loop_.advance(std::chrono::seconds(1));
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-rm2"));
+  auto r = take();
+  EXPECT_NE(find(r, kCaller, 404), nullptr);
+  EXPECT_FALSE(forwarded(r, "z9hG4bK-rm2"));
+  EXPECT_EQ(proxy_->stats().bindings, 0u);
+  auto stored = (*other)->load_bindings(0);
+  ASSERT_TRUE(stored);
+  for (const auto& b : *stored) EXPECT_NE(b.aor, "sip:bob@example.test");
+
+  make_proxy(base_config());  // a restart: nothing of bob's comes back
+  deliver(kCaller, invite("sip:bob@example.test", "sip:carol@elsewhere.test", "z9hG4bK-rm3"));
+  r = take();
+  EXPECT_NE(find(r, kCaller, 404), nullptr);
+  EXPECT_FALSE(forwarded(r, "z9hG4bK-rm3"));
+}
+
 TEST_F(ProxyTest, NobodyRegistersSomebodyElsesAddress) {
   deliver(kPhoneA, register_msg("alice", "sip:evil@x", 1, "", "bob"));
   auto r = take();
@@ -1434,7 +1469,12 @@ class ProxyIdentityTest : public ProxyDnsTest {
     auto chain = crypto::Certificate::chain_from_pem(read_text(pki->server_certificate));
     ASSERT_TRUE(chain);
     certs_.chain = *chain;
-    // bob of other.test, registered at the terminating proxy.
+    // bob of other.test, with an account and registered at the terminating proxy.
+    store::User bob;
+    bob.username = "bob";
+    bob.domain = "other.test";
+    bob.ha1_sha256 = auth::compute_ha1(auth::Algorithm::Sha256, "bob", "other.test", "bob-secret");
+    ASSERT_TRUE(store_->add_user(bob));
     store::Binding b;
     b.aor = "sip:bob@other.test";
     b.contact = "sip:bob@" + kPhoneB.to_string();
