@@ -9,12 +9,11 @@
 // Thread-safety: none; one table per event-loop thread.
 
 #include <cstdint>
-#include <map>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
