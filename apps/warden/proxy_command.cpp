@@ -303,6 +303,7 @@ int run_proxy(const ProxyOptions& o) {
       uo.bind = l.endpoint;
       uo.max_datagram_bytes = s.limits.max_message_bytes;
       uo.receive_buffer_bytes = 4 * 1024 * 1024;
+      uo.read_coalesce = std::chrono::microseconds(s.proxy.udp_read_coalesce_us);
       auto t = io::UdpTransport::open(loop, proxy, uo);
       if (!t) {
         std::cerr << "warden proxy: cannot listen on " << l.text << ": " << t.error().message() << "\n";

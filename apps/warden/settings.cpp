@@ -38,7 +38,7 @@ constexpr std::string_view kTlsKeys[] = {"certificate", "private_key", "ca", "re
 constexpr std::string_view kRegistrarKeys[] = {"min_expires", "max_expires", "default_expires", "max_contacts"};
 constexpr std::string_view kAuthKeys[] = {"realm", "algorithms", "nonce_lifetime"};
 constexpr std::string_view kProxyKeys[] = {"record_route", "max_transactions_per_source", "peers",
-                                           "allow_any_redirect", "tls_peers"};
+                                           "allow_any_redirect", "tls_peers", "udp_read_coalesce_us"};
 constexpr std::string_view kShieldKeys[] = {"enabled",      "allow",        "source_rate",
                                             "trusted_rate", "network_rate", "capacity",
                                             "max_auth_failures", "max_auth_failures_per_account",
@@ -58,6 +58,7 @@ constexpr std::string_view kAlgorithms[] = {"SHA-512-256", "SHA-256", "MD5"};
 constexpr std::uint64_t kMaxExpires = 365ull * 24 * 3600;
 constexpr std::uint64_t kMaxContactsPerAor = 1024;
 constexpr std::uint64_t kMaxTransactionsPerSource = 65536;
+constexpr std::uint64_t kMaxReadCoalesceUs = 50000;  // 50 ms: far below T1, still unnoticed by a caller
 constexpr std::uint64_t kMinNonceLifetime = 10;
 constexpr std::uint64_t kMaxNonceLifetime = 86400;
 
@@ -460,6 +461,7 @@ class Loader {
       if (!read_bool(*t, "proxy", "record_route", s_.proxy.record_route) ||
           !read_uint(*t, "proxy", "max_transactions_per_source", 1, kMaxTransactionsPerSource,
                      s_.proxy.max_transactions_per_source) ||
+          !read_uint(*t, "proxy", "udp_read_coalesce_us", 0, kMaxReadCoalesceUs, s_.proxy.udp_read_coalesce_us) ||
           !read_bool(*t, "proxy", "allow_any_redirect", s_.proxy.allow_any_redirect)) {
         return false;
       }

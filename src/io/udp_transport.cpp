@@ -3,12 +3,15 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
 
 #include <asio/ip/udp.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
 #include <vector>
 
 #include "base/error.hpp"
@@ -29,9 +32,18 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
   static constexpr unsigned kPerWakeup = 64;
 
   Impl(EventLoop& l, runtime::TransportSink& s, const UdpOptions& o)
-      : loop(l), sink(s), options(o), socket(l.context()) {
+      : loop(l), sink(s), options(o), socket(l.context()), pace_timer(l.context()) {
     for (auto& b : buffers) b.resize(o.max_datagram_bytes + 1);
   }
+
+  // How the loop learns that datagrams wait (UdpOptions::read_coalesce):
+  //  - readiness: `socket` registers `fd` with the loop's reactor, and a datagram reaching an
+  //    empty socket wakes the loop;
+  //  - paced: under load the descriptor is taken out of the reactor (socket.release(), so an
+  //    arriving datagram wakes nobody) and read every read_coalesce from a timer. Once
+  //    kIdleReadsToStop paced reads in a row find nothing it is registered again.
+  // The descriptor `fd` stays open in both; every send and receive uses it.
+  static constexpr unsigned kIdleReadsToStop = 2;
 
   void receive() {
     socket.async_wait(udp::socket::wait_read,
@@ -46,7 +58,55 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
       asio::post(loop.context(), [self = shared_from_this()] { self->on_readable({}); });
       return;
     }
-    if (!closing) receive();
+    if (closing) return;
+    // A wake-up sooner than read_coalesce after the previous one: the datagrams come faster
+    // than one per interval, and reading them by timer costs fewer wake-ups.
+    const auto now = std::chrono::steady_clock::now();
+    const bool busy = options.read_coalesce.count() > 0 && now - last_wakeup < options.read_coalesce;
+    last_wakeup = now;
+    if (busy && start_pacing()) return;
+    receive();
+  }
+
+  bool start_pacing() {
+    std::error_code ec;
+    (void)socket.release(ec);  // the reactor forgets the descriptor; `fd` stays open
+    if (ec) return false;
+    paced = true;
+    idle_reads = 0;
+    arm_pace();
+    return true;
+  }
+
+  void arm_pace() {
+    pace_timer.expires_after(options.read_coalesce);
+    pace_timer.async_wait([self = shared_from_this()](const std::error_code& ec) {
+      if (!ec) self->on_pace();
+    });
+  }
+
+  void on_pace() {
+    if (closing) return;
+    read_count = 0;
+    if (drain()) {
+      asio::post(loop.context(), [self = shared_from_this()] { self->on_pace(); });
+      return;
+    }
+    if (closing) return;
+    idle_reads = read_count == 0 ? idle_reads + 1 : 0;
+    if (idle_reads < kIdleReadsToStop) {
+      arm_pace();
+      return;
+    }
+    std::error_code ec;
+    socket.assign(protocol, fd, ec);  // a datagram queued meanwhile makes it ready at once
+    if (ec) {
+      arm_pace();  // the reactor refused the descriptor: go on reading by timer
+      return;
+    }
+    paced = false;
+    last_wakeup = std::chrono::steady_clock::now();
+    receive();
   }
 
   // True when the budget ran out before the socket was empty.
@@ -62,7 +122,7 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
         headers[i].msg_hdr.msg_iov = &iov[i];
         headers[i].msg_hdr.msg_iovlen = 1;
       }
-      const int n = ::recvmmsg(socket.native_handle(), headers.data(), kBatch, MSG_DONTWAIT, nullptr);
+      const int n = ::recvmmsg(fd, headers.data(), kBatch, MSG_DONTWAIT, nullptr);
       if (n < 0 && errno == EINTR) continue;
       // EAGAIN: the socket is empty. Another error concerns one datagram (an unconnected socket
       // reports nothing else): the rest is read later, since no new edge may come for it.
@@ -85,6 +145,7 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
       delivering = false;
       send_gathered();  // the answers to this batch leave before the next batch is read
       handled += static_cast<unsigned>(n);
+      read_count += static_cast<unsigned>(n);
       if (static_cast<unsigned>(n) < kBatch) return false;  // the socket is empty
     }
     return !closing;
@@ -120,7 +181,6 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
       headers[i].msg_hdr.msg_iov = &iov[i];
       headers[i].msg_hdr.msg_iovlen = 1;
     }
-    const int fd = socket.native_handle();
     for (std::size_t sent = 0; sent < n && fd >= 0;) {
       const int r = ::sendmmsg(fd, headers.data() + sent, static_cast<unsigned>(n - sent), 0);
       if (r > 0) {
@@ -148,17 +208,32 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
     send_gathered();
     closing = true;
     std::error_code ignored;
-    socket.close(ignored);
+    pace_timer.cancel();
+    if (paced) {
+      ::close(fd);
+      paced = false;
+    } else {
+      socket.close(ignored);
+    }
+    fd = -1;
   }
 
   EventLoop& loop;
   runtime::TransportSink& sink;
   UdpOptions options;
-  udp::socket socket;
+  udp::socket socket;  // registers `fd` with the reactor while not paced
+  udp protocol = udp::v4();
+  int fd = -1;  // the socket's descriptor, open until shutdown()
+  bool closing = false;  // loop thread only
+  // Paced reading (loop thread only).
+  bool paced = false;
+  unsigned idle_reads = 0;  // paced reads in a row that found nothing
+  unsigned read_count = 0;  // datagrams read since on_pace() began
+  std::chrono::steady_clock::time_point last_wakeup{};
+  asio::steady_timer pace_timer;
   std::array<std::vector<char>, kBatch> buffers;
   std::array<udp::endpoint, kBatch> senders;
   Endpoint local;
-  bool closing = false;  // loop thread only
 
   // What send_batched() holds until the end of the current batch (loop thread only).
   static constexpr std::size_t kGather = 64;
@@ -192,6 +267,8 @@ base::Result<std::unique_ptr<UdpTransport>> UdpTransport::open(EventLoop& loop, 
   const auto bound = impl->socket.local_endpoint(ec);
   if (ec) return ec;
   impl->local = from_asio(bound);
+  impl->protocol = bind_to.protocol();
+  impl->fd = impl->socket.native_handle();
   asio::post(loop.context(), [impl] { if (!impl->closing) impl->receive(); });
   return std::unique_ptr<UdpTransport>(new UdpTransport(std::move(impl)));
 }
@@ -202,20 +279,22 @@ UdpTransport::~UdpTransport() {
 
 Endpoint UdpTransport::local_endpoint() const noexcept { return impl_->local; }
 
+bool UdpTransport::reading_by_timer() const noexcept { return impl_->paced; }
+
 base::Result<FlowId> UdpTransport::send(const Endpoint& to, std::string bytes) {
   if (bytes.size() > impl_->options.max_datagram_bytes) return TransportErrc::MessageTooLarge;
   if (to.family() != impl_->local.family()) return base::Errc::InvalidArgument;
   if (impl_->loop.in_loop_thread()) {
     if (impl_->closing) return TransportErrc::LocalClose;
-    std::error_code ec;
-    impl_->socket.send_to(asio::buffer(bytes), to_asio<udp::endpoint>(to), 0, ec);
-    if (ec) return ec;
+    const auto dest = to_asio<udp::endpoint>(to);
+    if (::sendto(impl_->fd, bytes.data(), bytes.size(), 0, dest.data(), static_cast<socklen_t>(dest.size())) < 0)
+      return std::error_code(errno, std::system_category());
     return runtime::kNoFlow;
   }
   asio::post(impl_->loop.context(), [impl = impl_, to, bytes = std::move(bytes)] {
     if (impl->closing) return;
-    std::error_code ignored;
-    impl->socket.send_to(asio::buffer(bytes), to_asio<udp::endpoint>(to), 0, ignored);
+    const auto dest = to_asio<udp::endpoint>(to);
+    (void)::sendto(impl->fd, bytes.data(), bytes.size(), 0, dest.data(), static_cast<socklen_t>(dest.size()));
   });
   return runtime::kNoFlow;
 }

@@ -13,7 +13,12 @@
 // a destination of the other address family; on the loop thread it sends at once and returns
 // the OS error, elsewhere it posts the send and errors are dropped. send_batched() gathers
 // responses and sends them together (sendmmsg) at the end of each received batch.
+//
+// Under load (UdpOptions::read_coalesce) the socket is read by timer rather than woken for
+// each datagram: on a busy server most of the CPU a datagram costs is the wake-up, not the
+// reading.
 
+#include <chrono>
 #include <memory>
 
 #include "base/result.hpp"
@@ -27,6 +32,11 @@ struct UdpOptions {
   bool reuse_port = false;                                      // SO_REUSEPORT
   std::size_t max_datagram_bytes = 65507;                       // larger datagrams are dropped
   int receive_buffer_bytes = 0;                                 // SO_RCVBUF when > 0
+  // Interrupt moderation. 0: every datagram that reaches an empty socket wakes the loop. Above 0:
+  // once the loop is woken twice within this time, the socket is read every read_coalesce from
+  // a timer instead (a datagram then waits up to this long, and one wake-up serves all that came
+  // meanwhile), until two such reads in a row find nothing.
+  std::chrono::microseconds read_coalesce{0};
 };
 
 class UdpTransport final : public runtime::Transport {
@@ -45,6 +55,9 @@ class UdpTransport final : public runtime::Transport {
   void send_batched(const runtime::Endpoint& to, std::string bytes) override;
   base::Result<runtime::FlowId> connect(const runtime::Endpoint& to, std::string server_name) override;
   void close(runtime::FlowId /*flow*/) override {}
+
+  // Whether the socket is read by timer now (read_coalesce). Loop thread only; for tests.
+  bool reading_by_timer() const noexcept;
 
   struct Impl;
 

@@ -71,6 +71,7 @@ TEST_F(SettingsTest, DefaultsWithoutFile) {
   EXPECT_EQ(s->auth.algorithms, (std::vector<std::string>{"SHA-512-256", "SHA-256", "MD5"}));
   EXPECT_EQ(s->auth.nonce_lifetime, 300u);
   EXPECT_TRUE(s->proxy.record_route);
+  EXPECT_EQ(s->proxy.udp_read_coalesce_us, 2000u);
   EXPECT_EQ(s->limits.max_message_bytes, 65535u);
   EXPECT_EQ(s->log.level, base::LogLevel::Info);
   EXPECT_FALSE(s->log.json);
@@ -109,6 +110,7 @@ nonce_lifetime = 120
 [proxy]
 record_route = false
 max_transactions_per_source = 64
+udp_read_coalesce_us = 0
 
 [limits]
 max_message_bytes = 32768
@@ -146,6 +148,7 @@ json = true
   EXPECT_EQ(s.auth.nonce_lifetime, 120u);
   EXPECT_FALSE(s.proxy.record_route);
   EXPECT_EQ(s.proxy.max_transactions_per_source, 64u);
+  EXPECT_EQ(s.proxy.udp_read_coalesce_us, 0u);
   EXPECT_EQ(s.limits.max_message_bytes, 32768u);
   EXPECT_EQ(s.limits.max_header_section_bytes, 8192u);
   EXPECT_EQ(s.limits.max_line_bytes, 4096u);
@@ -221,6 +224,9 @@ TEST_F(SettingsTest, RangesAreChecked) {
               HasSubstr("auth.nonce_lifetime: must be from 10 to 86400 (got 86401)"));
   EXPECT_THAT(error_of("[proxy]\nmax_transactions_per_source = 0\n"),
               HasSubstr("proxy.max_transactions_per_source: must be from 1 to"));
+  EXPECT_THAT(error_of("[proxy]\nudp_read_coalesce_us = 50001\n"),
+              HasSubstr("proxy.udp_read_coalesce_us: must be from 0 to 50000 (got 50001)"));
+  EXPECT_THAT(error_of("[proxy]\nudp_read_coalesce_us = -1\n"), HasSubstr("proxy.udp_read_coalesce_us: must be from 0"));
   EXPECT_THAT(error_of("[limits]\nmax_vias = 0\n"), HasSubstr("limits.max_vias: must be from 1 to 1024 (got 0)"));
   EXPECT_THAT(error_of("[limits]\nmax_message_bytes = 1000000000\n"),
               HasSubstr("limits.max_message_bytes: must be from 1 to"));

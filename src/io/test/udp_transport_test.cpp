@@ -5,6 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "test_sink.hpp"
@@ -131,6 +135,76 @@ TEST(UdpTransport, ABurstIsReadWholeInOrderWithEachSender) {
     EXPECT_EQ(got[static_cast<std::size_t>(i - 1)].remote, sender_ends[i % 2]);
   }
   for (int fd : senders) ::close(fd);
+}
+
+// Interrupt moderation: two wake-ups within read_coalesce switch the socket to timed reads;
+// datagrams sent meanwhile all arrive, in order, answers still leave from the socket, and once
+// the senders stop the socket goes back to waking the loop. Destroying the transport while it
+// reads by timer closes the socket.
+TEST(UdpTransport, UnderLoadTheSocketIsReadByTimerUntilItGoesQuiet) {
+  auto open_fds = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/fd"), std::filesystem::directory_iterator{});
+  };
+  EventLoop loop;
+  loop.start();
+  TestSink client_sink;
+  auto client = UdpTransport::open(loop, client_sink);
+  ASSERT_TRUE(client.ok());
+  const auto fds_before = open_fds();  // the loop's own descriptors exist by now
+  {
+    TestSink sink;
+    UdpOptions o;
+    o.read_coalesce = std::chrono::milliseconds(500);  // long enough that two sends are "within" it
+    auto udp = UdpTransport::open(loop, sink, o);
+    ASSERT_TRUE(udp.ok());
+    auto by_timer = [&] {
+      bool v = false;
+      loop.run_sync([&] { v = (*udp)->reading_by_timer(); });
+      return v;
+    };
+    sink.on_received = [&](const test::Received& r) { (void)(*udp)->send(r.remote, test::ok_response()); };
+    const auto to = (*udp)->local_endpoint();
+    EXPECT_FALSE(by_timer());
+    ASSERT_TRUE((*client)->send(to, test::options_request(1)).ok());
+    ASSERT_TRUE(sink.wait_messages(1));
+    EXPECT_FALSE(by_timer());  // one wake-up is not load
+    ASSERT_TRUE((*client)->send(to, test::options_request(2)).ok());
+    ASSERT_TRUE(sink.wait_messages(2));
+    EXPECT_TRUE(by_timer());
+    constexpr int kCount = 40;
+    for (int i = 3; i <= kCount; ++i) ASSERT_TRUE((*client)->send(to, test::options_request(i)).ok());
+    ASSERT_TRUE(sink.wait_messages(kCount));
+    const auto got = sink.messages();
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(kCount));
+    for (int i = 1; i <= kCount; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i - 1)].bytes, test::options_request(i));
+    ASSERT_TRUE(client_sink.wait_messages(kCount));  // every answer came back
+    // Quiet: two empty timed reads (1 s), then the socket wakes the loop again.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (by_timer() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_FALSE(by_timer());
+    ASSERT_TRUE((*client)->send(to, test::options_request(kCount + 1)).ok());
+    ASSERT_TRUE(sink.wait_messages(kCount + 1));
+    // Back under load, then torn down while reading by timer.
+    ASSERT_TRUE((*client)->send(to, test::options_request(kCount + 2)).ok());
+    ASSERT_TRUE(sink.wait_messages(kCount + 2));
+    EXPECT_TRUE(by_timer());
+  }
+  EXPECT_EQ(open_fds(), fds_before);  // the socket was closed though the reactor had let it go
+}
+
+TEST(UdpTransport, WithoutReadCoalesceEveryDatagramWakesTheLoop) {
+  EventLoop loop;
+  loop.start();
+  TestSink sink, client_sink;
+  auto udp = UdpTransport::open(loop, sink);
+  auto client = UdpTransport::open(loop, client_sink);
+  ASSERT_TRUE(udp.ok() && client.ok());
+  for (int i = 1; i <= 20; ++i) ASSERT_TRUE((*client)->send((*udp)->local_endpoint(), test::options_request(i)).ok());
+  ASSERT_TRUE(sink.wait_messages(20));
+  bool by_timer = true;
+  loop.run_sync([&] { by_timer = (*udp)->reading_by_timer(); });
+  EXPECT_FALSE(by_timer);
 }
 
 // Answers given with send_batched() while a batch of datagrams is delivered leave together
