@@ -11,7 +11,7 @@
 //   [tls]       certificate = "...", private_key = "...", ca = "...", require_client_certificate = false
 //   [registrar] min_expires = 60, max_expires = 3600, default_expires = 3600, max_contacts = 10
 //   [auth]      realm = "example.test", algorithms = ["SHA-512-256", "SHA-256", "MD5"], nonce_lifetime = 300
-//   [proxy]     record_route = true, max_transactions_per_source = 256, udp_read_coalesce_us = 2000
+//   [proxy]     record_route = true, max_transactions_per_source = 256, udp_read_coalesce_us = 4000
 //   [limits]    max_message_bytes = 65535, max_headers = 128, max_vias = 70, max_body_bytes = 49152
 //   [log]       level = "info", json = false
 //   [dns]       servers = ["127.0.0.1:53"], ipv6 = true, timeout_ms = 1500
@@ -75,7 +75,7 @@ struct Settings {
     std::uint32_t max_transactions_per_source = 256;
     // UDP interrupt moderation (io::UdpOptions::read_coalesce): under load the UDP sockets are
     // read every this many microseconds instead of waking for each datagram. 0 turns it off.
-    std::uint32_t udp_read_coalesce_us = 2000;
+    std::uint32_t udp_read_coalesce_us = 4000;
     // Networks ("192.0.2.0/24", "2001:db8::/32", or one address) whose requests reach local
     // users without digest authentication: other providers, gateways, a PBX. Everybody else
     // is challenged before anything is said about a user.

@@ -74,20 +74,29 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
     if (ec) return false;
     paced = true;
     idle_reads = 0;
+    read_count = 0;
     arm_pace();
     return true;
   }
 
+  // The next timed read, read_coalesce after this one; sooner when this one found more than
+  // kPerWakeup datagrams, so that a flood does not fill the socket's buffer between two reads
+  // (the kernel would then drop good datagrams with the bad).
   void arm_pace() {
-    pace_timer.expires_after(options.read_coalesce);
+    auto wait = options.read_coalesce;
+    if (read_count > kPerWakeup) wait = wait * kPerWakeup / read_count;
+    pace_timer.expires_after(wait);
     pace_timer.async_wait([self = shared_from_this()](const std::error_code& ec) {
-      if (!ec) self->on_pace();
+      if (!ec) {
+        self->read_count = 0;
+        self->on_pace();
+      }
     });
   }
 
+  // One timed read: until the socket is empty, a budget at a time (read_count adds up).
   void on_pace() {
     if (closing) return;
-    read_count = 0;
     if (drain()) {
       asio::post(loop.context(), [self = shared_from_this()] { self->on_pace(); });
       return;
@@ -228,7 +237,7 @@ struct UdpTransport::Impl : std::enable_shared_from_this<Impl> {
   // Paced reading (loop thread only).
   bool paced = false;
   unsigned idle_reads = 0;  // paced reads in a row that found nothing
-  unsigned read_count = 0;  // datagrams read since on_pace() began
+  unsigned read_count = 0;  // datagrams read by the current timed read
   std::chrono::steady_clock::time_point last_wakeup{};
   asio::steady_timer pace_timer;
   std::array<std::vector<char>, kBatch> buffers;

@@ -35,7 +35,8 @@ struct UdpOptions {
   // Interrupt moderation. 0: every datagram that reaches an empty socket wakes the loop. Above 0:
   // once the loop is woken twice within this time, the socket is read every read_coalesce from
   // a timer instead (a datagram then waits up to this long, and one wake-up serves all that came
-  // meanwhile), until two such reads in a row find nothing.
+  // meanwhile), until two such reads in a row find nothing. A read that finds more than 64
+  // datagrams brings the next one forward in proportion (a flood must not fill the buffer).
   std::chrono::microseconds read_coalesce{0};
 };
 

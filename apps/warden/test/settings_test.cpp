@@ -71,7 +71,7 @@ TEST_F(SettingsTest, DefaultsWithoutFile) {
   EXPECT_EQ(s->auth.algorithms, (std::vector<std::string>{"SHA-512-256", "SHA-256", "MD5"}));
   EXPECT_EQ(s->auth.nonce_lifetime, 300u);
   EXPECT_TRUE(s->proxy.record_route);
-  EXPECT_EQ(s->proxy.udp_read_coalesce_us, 2000u);
+  EXPECT_EQ(s->proxy.udp_read_coalesce_us, 4000u);
   EXPECT_EQ(s->limits.max_message_bytes, 65535u);
   EXPECT_EQ(s->log.level, base::LogLevel::Info);
   EXPECT_FALSE(s->log.json);
